@@ -1,0 +1,20 @@
+// The tutorial's app: a Fastify server that keeps a legacy route and serves app/**/route.ts.
+// Run it with `npm start` (PORT defaults to 3000).
+import Fastify from 'fastify'
+import { fileURLToPath } from 'node:url'
+import routeHandlers from 'fastify-route-handlers'
+
+export async function buildApp (options = {}) {
+  const app = Fastify({ logger: options.logger ?? true })
+  // Existing routes keep working next to the route files.
+  app.get('/legacy/health', async () => ({ ok: true }))
+  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./app', import.meta.url)) })
+  return app
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const app = await buildApp()
+  await app.ready()
+  app.log.info('routes:\n' + app.printRoutes({ commonPrefix: false }))
+  await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' })
+}

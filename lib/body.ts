@@ -1,0 +1,132 @@
+import type { Readable } from 'node:stream'
+import {
+  FRH_ERR_REQUEST_BODY_ABORTED, FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH, FRH_ERR_REQUEST_BODY_TOO_LARGE
+} from './errors.js'
+
+/** Where a request body is read from, and the limits Fastify would apply to it. */
+export interface BodySource {
+  stream: Readable
+  /** Fastify's `bodyLimit` for the route, in bytes. */
+  limit: number
+  /** The declared `Content-Length`, checked when the raw socket stream is read (not a decoded one). */
+  expectedLength: number | undefined
+}
+
+/** The native fetch wording, so code that matches on it keeps working. */
+export function bodyUnusable (): TypeError {
+  return new TypeError('Body is unusable: Body has already been read')
+}
+
+/**
+ * Collect a request body into one Buffer, with Fastify's guards: over `limit` bytes → 413, a
+ * length that differs from `Content-Length` → 400, a client that goes away → 400, never a hang.
+ */
+export function readBody ({ stream, limit, expectedLength }: BodySource): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (stream.readableEnded || stream.destroyed) {
+      reject(bodyUnusable())
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    const cleanup = (): void => {
+      stream.removeListener('data', onData)
+      stream.removeListener('end', onEnd)
+      stream.removeListener('error', onError)
+      stream.removeListener('close', onClose)
+    }
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      size += buffer.length
+      if (size > limit) {
+        // Stop listening but keep the stream flowing: the rest is discarded, not buffered, and
+        // the connection stays usable for the 413 answer.
+        cleanup()
+        stream.resume()
+        reject(new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit))
+        return
+      }
+      chunks.push(buffer)
+    }
+    const onEnd = (): void => {
+      cleanup()
+      if (expectedLength !== undefined && size !== expectedLength) reject(new FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH())
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    }
+    const onError = (error: Error): void => {
+      cleanup()
+      reject(error)
+    }
+    const onClose = (): void => {
+      cleanup()
+      reject(new FRH_ERR_REQUEST_BODY_ABORTED())
+    }
+    stream.on('data', onData)
+    stream.on('end', onEnd)
+    stream.on('error', onError)
+    stream.on('close', onClose)
+    stream.resume()
+  })
+}
+
+/**
+ * Expose a request body as a Web `ReadableStream`, with backpressure (the socket is paused while
+ * the handler does not read) and the same limits as `readBody`. Cancelling it discards the rest of
+ * the body instead of destroying the socket, so a keep-alive connection stays in sync.
+ */
+export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFirstRead: () => void): ReadableStream<Uint8Array> {
+  let size = 0
+  let settled = false
+  let started = false
+  const cleanup = (): void => {
+    settled = true
+    stream.removeListener('data', onData)
+    stream.removeListener('end', onEnd)
+    stream.removeListener('error', onError)
+    stream.removeListener('close', onClose)
+  }
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  const fail = (error: Error): void => {
+    cleanup()
+    stream.resume()
+    controller.error(error)
+  }
+  const onData = (chunk: Buffer | string): void => {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    size += buffer.length
+    if (size > limit) return fail(new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit))
+    controller.enqueue(buffer)
+    if ((controller.desiredSize ?? 0) <= 0) stream.pause()
+  }
+  const onEnd = (): void => {
+    if (expectedLength !== undefined && size !== expectedLength) return fail(new FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH())
+    cleanup()
+    controller.close()
+  }
+  const onError = (error: Error): void => fail(error)
+  const onClose = (): void => fail(new FRH_ERR_REQUEST_BODY_ABORTED())
+
+  return new ReadableStream<Uint8Array>({
+    start (c) {
+      controller = c
+    },
+    pull () {
+      if (settled) return
+      if (!started) {
+        started = true
+        onFirstRead()
+        if (stream.readableEnded || stream.destroyed) return fail(bodyUnusable())
+        stream.on('data', onData)
+        stream.on('end', onEnd)
+        stream.on('error', onError)
+        stream.on('close', onClose)
+      }
+      stream.resume()
+    },
+    cancel () {
+      if (settled) return
+      cleanup()
+      stream.resume() // drain: Node discards what is left and the connection stays in sync
+    }
+  }, { highWaterMark: 1 })
+}

@@ -1,0 +1,290 @@
+/**
+ * Next.js's cookie classes (`request.cookies`, `response.cookies`, `cookies()`), mirroring
+ * `@edge-runtime/cookies`, which Next.js uses: same method names, same `Set-Cookie` format
+ * (`name=value; Path=/; ...`, value percent-encoded, lowercase SameSite).
+ *
+ * We parse ourselves rather than through @fastify/cookie's `parse`: that one only works after the
+ * @fastify/cookie plugin was registered (it loads its parser lazily), and we must not require it.
+ */
+
+export interface RequestCookie { name: string, value: string }
+
+export interface ResponseCookie extends RequestCookie {
+  path?: string
+  domain?: string
+  expires?: Date
+  maxAge?: number
+  secure?: boolean
+  httpOnly?: boolean
+  sameSite?: 'strict' | 'lax' | 'none'
+  partitioned?: boolean
+  priority?: 'low' | 'medium' | 'high'
+}
+
+/** What `set` accepts: Next.js's options, with `expires` as a Date or epoch milliseconds. */
+export interface CookieOptions {
+  path?: string
+  domain?: string
+  expires?: Date | number
+  maxAge?: number
+  secure?: boolean
+  httpOnly?: boolean
+  sameSite?: 'strict' | 'lax' | 'none' | boolean
+  partitioned?: boolean
+  priority?: 'low' | 'medium' | 'high'
+}
+
+// RFC 6265 cookie-name is an RFC 9110 token.
+const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// Attribute values must not end the attribute or the header.
+const attributeRe = /^[^;\r\n\0]*$/
+
+function safeDecode (value: string): string {
+  if (!value.includes('%')) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+/** Parse a `Cookie` request header into name → value (percent-decoded, first wins as in browsers' order). */
+export function parseCookieHeader (header: string | undefined): Map<string, string> {
+  const map = new Map<string, string>()
+  if (header === undefined || header === '') return map
+  for (const pair of header.split(/; */)) {
+    if (pair === '') continue
+    const at = pair.indexOf('=')
+    const name = (at === -1 ? pair : pair.slice(0, at)).trim()
+    if (name === '' || map.has(name)) continue
+    let value = at === -1 ? 'true' : pair.slice(at + 1).trim()
+    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+    map.set(name, safeDecode(value))
+  }
+  return map
+}
+
+/** Serialize one cookie the way Next.js does: `name=value; Path=/; Expires=...; ...`. */
+export function stringifyCookie (cookie: ResponseCookie): string {
+  if (!tokenRe.test(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
+  const attributes: string[] = []
+  if (cookie.path) attributes.push(`Path=${checkAttribute('Path', cookie.path)}`)
+  if (cookie.expires !== undefined) attributes.push(`Expires=${cookie.expires.toUTCString()}`)
+  if (typeof cookie.maxAge === 'number') attributes.push(`Max-Age=${Math.trunc(cookie.maxAge)}`)
+  if (cookie.domain) attributes.push(`Domain=${checkAttribute('Domain', cookie.domain)}`)
+  if (cookie.secure) attributes.push('Secure')
+  if (cookie.httpOnly) attributes.push('HttpOnly')
+  if (cookie.sameSite) attributes.push(`SameSite=${cookie.sameSite}`)
+  if (cookie.partitioned) attributes.push('Partitioned')
+  if (cookie.priority) attributes.push(`Priority=${cookie.priority}`)
+  const pair = `${cookie.name}=${encodeURIComponent(cookie.value ?? '')}`
+  return attributes.length === 0 ? pair : `${pair}; ${attributes.join('; ')}`
+}
+
+function checkAttribute (name: string, value: string): string {
+  if (!attributeRe.test(value)) throw new TypeError(`Invalid cookie ${name} '${value}'`)
+  return value
+}
+
+type SetArgs = [name: string, value: string, options?: CookieOptions] | [cookie: RequestCookie & CookieOptions]
+
+function normalize (args: SetArgs): ResponseCookie {
+  const input: RequestCookie & CookieOptions = typeof args[0] === 'string'
+    ? { ...(args[2] ?? {}), name: args[0], value: args[1] as string }
+    : args[0]
+  const { expires, sameSite, maxAge, ...rest } = input
+  const cookie: ResponseCookie = { ...rest, name: String(input.name), value: String(input.value ?? '') }
+  cookie.path ??= '/'
+  if (typeof maxAge === 'number') {
+    cookie.maxAge = maxAge
+    cookie.expires = new Date(Date.now() + maxAge * 1000)
+  }
+  if (expires !== undefined) cookie.expires = typeof expires === 'number' ? new Date(expires) : expires
+  if (sameSite === true) cookie.sameSite = 'strict'
+  else if (typeof sameSite === 'string') cookie.sameSite = sameSite.toLowerCase() as ResponseCookie['sameSite']
+  if (!tokenRe.test(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
+  return cookie
+}
+
+function nameOf (arg: string | { name: string }): string {
+  return typeof arg === 'string' ? arg : arg.name
+}
+
+/** Read (and locally edit) the cookies a request carries: `request.cookies`. */
+export class RequestCookies {
+  #read: () => string | undefined
+  #write: ((header: string) => void) | undefined
+  #map: Map<string, string> | undefined
+
+  /**
+   * @param read returns the request's `Cookie` header, called on first use only
+   * @param write mirrors local edits into the request's headers, as Next.js does
+   */
+  constructor (read: () => string | undefined, write?: (header: string) => void) {
+    this.#read = read
+    this.#write = write
+  }
+
+  get #cookies (): Map<string, string> {
+    this.#map ??= parseCookieHeader(this.#read())
+    return this.#map
+  }
+
+  get size (): number { return this.#cookies.size }
+
+  get (...args: [name: string] | [RequestCookie]): RequestCookie | undefined {
+    const name = nameOf(args[0])
+    const value = this.#cookies.get(name)
+    return value === undefined ? undefined : { name, value }
+  }
+
+  getAll (...args: [name?: string] | [RequestCookie]): RequestCookie[] {
+    const all = [...this.#cookies].map(([name, value]) => ({ name, value }))
+    if (args.length === 0 || args[0] === undefined) return all
+    const name = nameOf(args[0])
+    return all.filter((cookie) => cookie.name === name)
+  }
+
+  has (name: string): boolean { return this.#cookies.has(name) }
+
+  set (...args: [name: string, value: string] | [RequestCookie]): this {
+    const [name, value] = typeof args[0] === 'string' ? [args[0], String(args[1])] : [args[0].name, args[0].value]
+    this.#cookies.set(name, value)
+    this.#sync()
+    return this
+  }
+
+  delete (names: string | string[]): boolean | boolean[] {
+    const result = Array.isArray(names) ? names.map((name) => this.#cookies.delete(name)) : this.#cookies.delete(names)
+    this.#sync()
+    return result
+  }
+
+  clear (): this {
+    this.#cookies.clear()
+    this.#sync()
+    return this
+  }
+
+  #sync (): void { this.#write?.(this.toString()) }
+
+  [Symbol.iterator] (): IterableIterator<[string, RequestCookie]> {
+    return [...this.#cookies].map(([name, value]): [string, RequestCookie] => [name, { name, value }])[Symbol.iterator]()
+  }
+
+  toString (): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ')
+  }
+}
+
+function parseSetCookie (line: string): ResponseCookie | undefined {
+  const [pair = '', ...attributes] = line.split(/; */)
+  const at = pair.indexOf('=')
+  if (at <= 0) return undefined
+  const cookie: ResponseCookie = { name: pair.slice(0, at), value: safeDecode(pair.slice(at + 1)) }
+  for (const attribute of attributes) {
+    const eq = attribute.indexOf('=')
+    const key = (eq === -1 ? attribute : attribute.slice(0, eq)).toLowerCase()
+    const value = eq === -1 ? '' : attribute.slice(eq + 1)
+    if (key === 'path') cookie.path = value
+    else if (key === 'domain') cookie.domain = value
+    else if (key === 'expires') cookie.expires = new Date(value)
+    else if (key === 'max-age') cookie.maxAge = Number(value)
+    else if (key === 'secure') cookie.secure = true
+    else if (key === 'httponly') cookie.httpOnly = true
+    else if (key === 'samesite') cookie.sameSite = value.toLowerCase() as ResponseCookie['sameSite']
+    else if (key === 'partitioned') cookie.partitioned = true
+    else if (key === 'priority') cookie.priority = value.toLowerCase() as ResponseCookie['priority']
+  }
+  return cookie
+}
+
+/** Cookies a response sets: `response.cookies`, kept in sync with its `Set-Cookie` headers. */
+export class ResponseCookies {
+  #headers: Headers | undefined
+  #map = new Map<string, ResponseCookie>()
+
+  /** @param headers the response's headers; omitted, the cookies are only collected (see `toSetCookie`) */
+  constructor (headers?: Headers) {
+    this.#headers = headers
+    for (const line of headers?.getSetCookie() ?? []) {
+      const cookie = parseSetCookie(line)
+      if (cookie !== undefined) this.#map.set(cookie.name, cookie)
+    }
+  }
+
+  get size (): number { return this.#map.size }
+
+  get (...args: [name: string] | [RequestCookie]): ResponseCookie | undefined {
+    return this.#map.get(nameOf(args[0]))
+  }
+
+  getAll (...args: [name?: string] | [RequestCookie]): ResponseCookie[] {
+    const all = [...this.#map.values()]
+    if (args.length === 0 || args[0] === undefined) return all
+    const name = nameOf(args[0])
+    return all.filter((cookie) => cookie.name === name)
+  }
+
+  has (name: string): boolean { return this.#map.has(name) }
+
+  set (...args: SetArgs): this {
+    const cookie = normalize(args)
+    stringifyCookie(cookie) // validate now, where the caller's stack shows the culprit
+    this.#map.set(cookie.name, cookie)
+    this.changed(cookie.name)
+    this.#sync()
+    return this
+  }
+
+  /** Expire a cookie: `name=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`. */
+  delete (...args: [name: string] | [Omit<ResponseCookie, 'value' | 'expires'>]): this {
+    const options = typeof args[0] === 'string' ? { name: args[0] } : args[0]
+    return this.set({ ...options, name: options.name, value: '', expires: new Date(0) })
+  }
+
+  /** Hook for subclasses that track which cookies a request changed. */
+  protected changed (_name: string): void {}
+
+  #sync (): void {
+    if (this.#headers === undefined) return
+    this.#headers.delete('set-cookie')
+    for (const cookie of this.#map.values()) this.#headers.append('set-cookie', stringifyCookie(cookie))
+  }
+
+  [Symbol.iterator] (): IterableIterator<[string, ResponseCookie]> {
+    return this.#map[Symbol.iterator]()
+  }
+
+  toString (): string {
+    return [...this.#map.values()].map(stringifyCookie).join('; ')
+  }
+}
+
+/**
+ * `cookies()` inside a route handler: reads the request's cookies, and `set`/`delete` both show
+ * in later reads of the same request and become `Set-Cookie` headers on the handler's response.
+ */
+export class MutableRequestCookies extends ResponseCookies {
+  #modified = new Set<string>()
+
+  constructor (requestCookies: RequestCookies) {
+    super()
+    for (const cookie of requestCookies.getAll()) super.set(cookie)
+    this.#modified.clear()
+  }
+
+  protected override changed (name: string): void {
+    this.#modified.add(name)
+  }
+
+  /** The `Set-Cookie` values for the cookies this request changed, in the order first changed. */
+  toSetCookie (): string[] {
+    const lines: string[] = []
+    for (const name of this.#modified) {
+      const cookie = this.get(name)
+      if (cookie !== undefined) lines.push(stringifyCookie(cookie))
+    }
+    return lines
+  }
+}

@@ -1,0 +1,73 @@
+import { format } from 'node:util'
+
+/** Shape shared with @fastify/error, so Fastify's error handler picks `statusCode`. */
+export interface FrhError extends Error {
+  code: string
+  statusCode: number
+}
+
+export interface FrhErrorConstructor {
+  new (...args: unknown[]): FrhError
+  readonly code: string
+}
+
+/**
+ * Build an error class in the style of `@fastify/error`: a stable `code`, a `%s` message and
+ * the HTTP status Fastify's error handler answers with. A trailing `Error` argument becomes
+ * the `cause`, so wrapped failures keep their original stack.
+ */
+function createError (code: string, message: string, statusCode = 500, Base: ErrorConstructor = Error): FrhErrorConstructor {
+  const FrhErrorClass = class extends Base implements FrhError {
+    static readonly code = code
+    code = code
+    statusCode = statusCode
+    constructor (...args: unknown[]) {
+      const cause = args.length > 0 && args[args.length - 1] instanceof Error ? args.pop() : undefined
+      super(format(message, ...args), cause === undefined ? undefined : { cause })
+      this.name = 'FrhError'
+    }
+  }
+  return FrhErrorClass
+}
+
+// Options — thrown by app.register() before any file is read.
+export const FRH_ERR_OPTS_INVALID = createError('FRH_ERR_OPTS_INVALID',
+  "routeHandlers option '%s' should be %s, instead got %s", 500, TypeError)
+export const FRH_ERR_OPTS_DIR_MISSING = createError('FRH_ERR_OPTS_DIR_MISSING',
+  "routeHandlers option 'dir' points to '%s', which is not a directory. Create it or pass the folder that holds your route.ts files.")
+
+// Discovery — thrown by app.ready() with the offending files named.
+export const FRH_ERR_ROUTE_CONFLICT = createError('FRH_ERR_ROUTE_CONFLICT',
+  "Route files '%s' and '%s' both map to '%s'. Remove one of them, or rename a folder so that they differ.")
+export const FRH_ERR_ROUTE_PARAM_NAME_CONFLICT = createError('FRH_ERR_ROUTE_PARAM_NAME_CONFLICT',
+  "Route files '%s' and '%s' use different names ('%s' and '%s') for the same dynamic segment '%s'. Use one name, as Next.js requires.")
+export const FRH_ERR_ROUTE_SEGMENT_INVALID = createError('FRH_ERR_ROUTE_SEGMENT_INVALID',
+  "Route file '%s' has an invalid folder name '%s': %s")
+
+// Loading — thrown by app.ready().
+export const FRH_ERR_MODULE_LOAD = createError('FRH_ERR_MODULE_LOAD',
+  "Route file '%s' failed to load: %s")
+export const FRH_ERR_MODULE_EXPORT_INVALID = createError('FRH_ERR_MODULE_EXPORT_INVALID',
+  "Route file '%s' exports %s as %s. Export an async function (request, context) that returns a Response.")
+
+// Request time — these reach Fastify's error handling with their status code.
+export const FRH_ERR_HANDLER_NO_RESPONSE = createError('FRH_ERR_HANDLER_NO_RESPONSE',
+  "No response is returned from route handler %s in '%s' (it returned %s). Ensure you return a `Response` or a `NextResponse` in all branches of your handler.")
+export const FRH_ERR_HANDLER_INVALID_HEADER = createError('FRH_ERR_HANDLER_INVALID_HEADER',
+  "Route handler %s in '%s' returned a response with an invalid header %s. Header names must be tokens and values must not contain CR, LF or NUL.")
+export const FRH_ERR_HANDLER_BODY_USED = createError('FRH_ERR_HANDLER_BODY_USED',
+  "Route handler %s in '%s' returned a response whose body was already read or locked. Return a fresh Response.")
+export const FRH_ERR_HANDLER_INVALID_STATUS = createError('FRH_ERR_HANDLER_INVALID_STATUS',
+  "Route handler %s in '%s' returned a response with status %s. Return a status between 200 and 599.")
+export const FRH_ERR_HANDLER_NEXT_RESPONSE = createError('FRH_ERR_HANDLER_NEXT_RESPONSE',
+  "Route handler %s in '%s' returned NextResponse.%s(), which only works in Next.js middleware. Return a regular response (or NextResponse.redirect()) instead.")
+export const FRH_ERR_REQUEST_PARAM_DECODE = createError('FRH_ERR_REQUEST_PARAM_DECODE',
+  "Failed to decode param '%s' in the request path.", 400)
+export const FRH_ERR_REQUEST_BODY_TOO_LARGE = createError('FRH_ERR_REQUEST_BODY_TOO_LARGE',
+  'Request body is too large (limit: %s bytes).', 413, RangeError)
+export const FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH = createError('FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH',
+  'Request body size did not match Content-Length.', 400, RangeError)
+export const FRH_ERR_REQUEST_BODY_ABORTED = createError('FRH_ERR_REQUEST_BODY_ABORTED',
+  'The client closed the connection before the request body was received.', 400)
+export const FRH_ERR_CONTEXT_MISSING = createError('FRH_ERR_CONTEXT_MISSING',
+  '`%s()` was called outside a route handler. Call it while a route handler (or code it awaits) is running.')

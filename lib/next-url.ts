@@ -1,0 +1,143 @@
+/**
+ * `request.nextUrl`: a URL (it passes `instanceof URL`) that parses lazily.
+ *
+ * Route handlers mostly read `pathname` and one or two `searchParams`. Building a WHATWG `URL` per
+ * request for that costs more than the rest of the bridge, so `pathname` comes straight from the
+ * request line when it is already in normal form, `searchParams` from the raw query, and a real
+ * `URL` is made only when something else (origin, href, a setter) is asked for.
+ */
+
+// A path the WHATWG parser would return unchanged: no dot segments (also not percent-encoded),
+// no backslashes, nothing it percent-encodes.
+const normalPathRe = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%.]*$/
+const dotSegmentRe = /(^|\/)(\.|%2e){1,2}(\/|$)/i
+
+export interface NextUrlParts {
+  /** `http:` or `https:` */
+  protocol: string
+  /** Validated `host[:port]`. */
+  host: string
+  /** The request path as sent (before `?`). */
+  rawPath: string
+  /** `?query` as sent, or `''`. */
+  search: string
+  /** Number of leading path segments that belong to Fastify's `prefix` (Next's basePath). */
+  basePathSegments: number
+}
+
+const kParts = Symbol('nextUrl.parts')
+
+export class NextURL {
+  [kParts]: NextUrlParts
+  #url: URL | undefined
+  #pathname: string | undefined
+  #basePath: string | undefined
+  #searchParams: URLSearchParams | undefined
+
+  constructor (parts: NextUrlParts) {
+    this[kParts] = parts
+  }
+
+  /** The WHATWG URL behind this one, made on first need. */
+  get #full (): URL {
+    if (this.#url === undefined) {
+      const parts = this[kParts]
+      this.#url = new URL(parts.rawPath + this.search, `${parts.protocol}//${parts.host}`)
+    }
+    return this.#url
+  }
+
+  #split (): void {
+    const parts = this[kParts]
+    const path = normalPathRe.test(parts.rawPath) && !dotSegmentRe.test(parts.rawPath) ? parts.rawPath : this.#full.pathname
+    if (parts.basePathSegments === 0) {
+      this.#basePath = ''
+      this.#pathname = path
+      return
+    }
+    // The prefix may hold params (`/:tenant`), so cut by segment count rather than by string.
+    let at = 0
+    for (let seen = 0; seen < parts.basePathSegments && at !== -1; seen++) {
+      while (path[at + 1] === '/') at++
+      at = path.indexOf('/', at + 1)
+    }
+    this.#basePath = at === -1 ? path : path.slice(0, at)
+    this.#pathname = at === -1 ? '/' : path.slice(at)
+  }
+
+  /** Path without the basePath (Fastify's `prefix`), as Next.js's `nextUrl.pathname`. */
+  get pathname (): string {
+    if (this.#pathname === undefined) this.#split()
+    return this.#pathname as string
+  }
+
+  set pathname (value: string) {
+    const url = new URL(this.#full.href)
+    url.pathname = this.basePath + (value.startsWith('/') ? value : '/' + value)
+    this.#pathname = url.pathname.slice(this.basePath.length) || '/'
+    this.#url = url
+  }
+
+  /** Fastify's `prefix` for this route, as Next.js's `nextUrl.basePath` (`''` when none). */
+  get basePath (): string {
+    if (this.#basePath === undefined) this.#split()
+    return this.#basePath as string
+  }
+
+  get searchParams (): URLSearchParams {
+    this.#searchParams ??= new URLSearchParams(this[kParts].search)
+    return this.#searchParams
+  }
+
+  get search (): string {
+    if (this.#searchParams === undefined) return this[kParts].search
+    const search = this.#searchParams.toString()
+    return search === '' ? '' : '?' + search
+  }
+
+  set search (value: string) {
+    this.#searchParams = new URLSearchParams(value)
+  }
+
+  get href (): string {
+    return `${this.origin}${this.basePath}${this.pathname}${this.search}${this.#url?.hash ?? ''}`
+  }
+
+  set href (value: string) {
+    const url = new URL(value)
+    this[kParts] = { ...this[kParts], protocol: url.protocol, host: url.host, rawPath: url.pathname, search: url.search }
+    this.#url = url
+    this.#pathname = undefined
+    this.#basePath = undefined
+    this.#searchParams = undefined
+  }
+
+  get origin (): string { return `${this[kParts].protocol}//${this.host}` }
+  get protocol (): string { return this[kParts].protocol }
+  get host (): string { return this.#full.host }
+  get hostname (): string { return this.#full.hostname }
+  get port (): string { return this.#full.port }
+  get username (): string { return '' }
+  get password (): string { return '' }
+  get hash (): string { return this.#url?.hash ?? '' }
+  set hash (value: string) { this.#full.hash = value }
+
+  /** Next.js i18n fields: route handlers have no locale. */
+  get locale (): string { return '' }
+  get defaultLocale (): string | undefined { return undefined }
+  get buildId (): string | undefined { return undefined }
+
+  toString (): string { return this.href }
+  toJSON (): string { return this.href }
+
+  /** A copy that can be changed without touching the request's URL. */
+  clone (): NextURL {
+    const copy = new NextURL(this[kParts])
+    if (this.#searchParams !== undefined || this.#url !== undefined) copy.href = this.href
+    return copy
+  }
+}
+
+// `instanceof URL` must hold, as it does for Next.js's NextURL. Every URL accessor is redefined
+// above, so no URL.prototype getter ever runs on this object (they would throw on a non-URL).
+Object.setPrototypeOf(NextURL.prototype, URL.prototype)

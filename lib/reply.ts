@@ -1,0 +1,209 @@
+import type { FastifyReply } from 'fastify'
+import {
+  FRH_ERR_HANDLER_BODY_USED, FRH_ERR_HANDLER_INVALID_HEADER, FRH_ERR_HANDLER_INVALID_STATUS,
+  FRH_ERR_HANDLER_NEXT_RESPONSE, FRH_ERR_HANDLER_NO_RESPONSE
+} from './errors.js'
+import { kResponseState, type ResponseState } from './response.js'
+
+/** Who produced the response: errors name the route file and the method. */
+export interface WriteContext {
+  method: string
+  file: string
+  /** `Set-Cookie` lines from `cookies().set()` during the handler, appended to the response. */
+  setCookie: string[] | undefined
+}
+
+// Hop-by-hop headers describe one connection and are Node's to write; Content-Length is computed
+// from the body we actually send, so a wrong one can never desync a keep-alive connection.
+// x-middleware-* and x-next-cache-tags are Next.js internals, which Next.js strips too.
+const droppedHeaders = new Set([
+  'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer',
+  'content-length', 'x-next-cache-tags'
+])
+const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const headerValueRe = /[\r\n\0]/
+
+const NativeResponse = globalThis.Response
+let undiciStateSlot: symbol | undefined
+for (const slot of Object.getOwnPropertySymbols(new NativeResponse(''))) {
+  if (slot.description === 'state') undiciStateSlot = slot
+}
+
+/** Anything shaped like a Fetch Response, from this realm, another one, or another undici. */
+function isResponseLike (value: unknown): value is Response {
+  if (value instanceof NativeResponse) return true
+  if (value === null || typeof value !== 'object') return false
+  const candidate = value as Partial<Response>
+  return typeof candidate.status === 'number' && typeof candidate.headers?.forEach === 'function' && 'body' in candidate
+}
+
+function describe (value: unknown): string {
+  if (value === undefined) return 'undefined'
+  if (value === null) return 'null'
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`
+  return `a ${typeof value}`
+}
+
+/**
+ * Collects and validates a response's status and headers, and applies them to the reply only when
+ * all are valid: a bad header then leaves the reply untouched for the error handler (no
+ * half-written status, no Set-Cookie from a response that is not sent).
+ */
+class HeadWriter {
+  contentType = false
+  readonly names: string[] = []
+  readonly values: string[] = []
+  constructor (readonly context: WriteContext) {}
+
+  set (name: string, value: string, validate: boolean): void {
+    const lower = name.toLowerCase()
+    if (validate && (!headerNameRe.test(name) || headerValueRe.test(value))) {
+      throw new FRH_ERR_HANDLER_INVALID_HEADER(this.context.method, this.context.file, `'${name}'`)
+    }
+    if (droppedHeaders.has(lower)) return
+    if (lower.startsWith('x-middleware-')) {
+      if (lower === 'x-middleware-next') throw new FRH_ERR_HANDLER_NEXT_RESPONSE(this.context.method, this.context.file, 'next')
+      if (lower === 'x-middleware-rewrite') throw new FRH_ERR_HANDLER_NEXT_RESPONSE(this.context.method, this.context.file, 'rewrite')
+      return
+    }
+    if (lower === 'content-type') this.contentType = true
+    this.names.push(lower)
+    this.values.push(value)
+  }
+
+  /** Plain-object, array or Headers init, as `new Response(body, { headers })` accepts. */
+  setAll (init: HeadersInit | undefined): void {
+    if (init === undefined || init === null) return
+    if (init instanceof Headers) return this.setHeaders(init, false)
+    if (Array.isArray(init)) {
+      for (const pair of init) this.set(String(pair[0]), String(pair[1]), true)
+      return
+    }
+    if (typeof (init as unknown as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      return this.setAll([...(init as unknown as Iterable<[string, string]>)])
+    }
+    const record = init as Record<string, string>
+    for (const name in record) this.set(name, String(record[name]), true)
+  }
+
+  /** A Headers object keeps every Set-Cookie apart through `getSetCookie()`. */
+  setHeaders (headers: Headers, validate: boolean): void {
+    headers.forEach((value, name) => {
+      if (name !== 'set-cookie') this.set(name, value, validate)
+    })
+    const setCookie = typeof headers.getSetCookie === 'function'
+      ? headers.getSetCookie()
+      : (headers.get('set-cookie') === null ? [] : [headers.get('set-cookie') as string])
+    for (const line of setCookie) this.set('set-cookie', line, validate)
+  }
+
+  appendCookies (): void {
+    if (this.context.setCookie === undefined) return
+    for (const line of this.context.setCookie) this.set('set-cookie', line, false)
+  }
+
+  /** Write status and headers to the reply. Fastify's `header()` appends Set-Cookie values. */
+  apply (reply: FastifyReply, status: number, statusText: string, impliedType: string | null | undefined): void {
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new FRH_ERR_HANDLER_INVALID_STATUS(this.context.method, this.context.file, String(status))
+    }
+    reply.code(status)
+    if (statusText !== '') reply.raw.statusMessage = statusText
+    for (let i = 0; i < this.names.length; i++) reply.header(this.names[i]!, this.values[i])
+    if (!this.contentType && impliedType !== undefined && impliedType !== null) reply.header('content-type', impliedType)
+  }
+}
+
+/**
+ * Write a route handler's Response through Fastify's reply, so the app's `onSend`/`onResponse`
+ * hooks, headers set earlier by other plugins and Fastify's logging all keep working.
+ *
+ * Known-length bodies go out in one write with a `Content-Length`; streams go through Fastify's
+ * Web-stream writer (backpressure, cancelled when the client leaves, connection destroyed without
+ * a terminator when the stream errors). HEAD and 204/304 send no body.
+ * @throws coded 500 errors naming the file and method for anything that is not a valid Response
+ */
+export async function sendResponse (reply: FastifyReply, response: unknown, context: WriteContext): Promise<FastifyReply> {
+  const light = response !== null && typeof response === 'object' ? (response as Record<symbol, ResponseState | undefined>)[kResponseState] : undefined
+  if (light !== undefined && light.real === undefined) return sendLight(reply, light, context)
+  const native = light?.real ?? response
+  if (!isResponseLike(native)) throw new FRH_ERR_HANDLER_NO_RESPONSE(context.method, context.file, describe(response))
+  if (light?.middleware !== undefined) throw new FRH_ERR_HANDLER_NEXT_RESPONSE(context.method, context.file, light.middleware)
+  return sendNative(reply, native, context)
+}
+
+async function sendLight (reply: FastifyReply, state: ResponseState, context: WriteContext): Promise<FastifyReply> {
+  if (state.middleware !== undefined) throw new FRH_ERR_HANDLER_NEXT_RESPONSE(context.method, context.file, state.middleware)
+  const head = new HeadWriter(context)
+  if (state.headers !== undefined) head.setHeaders(state.headers, false)
+  else head.setAll(state.init)
+  head.appendCookies()
+
+  const body = state.body
+  switch (state.kind) {
+    case 'none':
+      head.apply(reply, state.status, state.statusText, state.impliedType)
+      return reply.send()
+    case 'string':
+      head.apply(reply, state.status, state.statusText, state.impliedType)
+      return sendKnownLength(reply, body as string)
+    case 'bytes':
+      head.apply(reply, state.status, state.statusText, state.impliedType)
+      return reply.send(toBuffer(body as ArrayBuffer | ArrayBufferView))
+    case 'params':
+      head.apply(reply, state.status, state.statusText, state.impliedType)
+      return reply.send(String(body))
+    case 'blob': {
+      const bytes = Buffer.from(await (body as Blob).arrayBuffer())
+      head.apply(reply, state.status, state.statusText, state.impliedType)
+      return reply.send(bytes)
+    }
+    default: {
+      // Streams, FormData (multipart needs undici's serialiser) and async iterables.
+      const native = new NativeResponse(body, { status: state.status })
+      head.apply(reply, state.status, state.statusText, state.impliedType ?? native.headers.get('content-type'))
+      return sendStream(reply, native.body)
+    }
+  }
+}
+
+async function sendNative (reply: FastifyReply, response: Response, context: WriteContext): Promise<FastifyReply> {
+  if (response.bodyUsed) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
+  const head = new HeadWriter(context)
+  head.setHeaders(response.headers, !(response instanceof NativeResponse))
+  head.appendCookies()
+  const body = response.body
+  if (body !== null && body !== undefined && body.locked) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
+  head.apply(reply, response.status, response.statusText ?? '', undefined)
+
+  if (body === null || body === undefined) return reply.send()
+  // undici keeps the string or bytes a Response was built from: send those in one write instead
+  // of reading back the stream it made of them.
+  const source = undiciStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[undiciStateSlot]?.body?.source
+  if (typeof source === 'string') return sendKnownLength(reply, source)
+  if (source instanceof Uint8Array) return reply.send(toBuffer(source))
+  return sendStream(reply, body)
+}
+
+function toBuffer (bytes: ArrayBuffer | ArrayBufferView): Buffer {
+  return bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * Fastify appends `; charset=utf-8` to a JSON content-type when the payload is a string; a
+ * Buffer is sent as is, so `Content-Type: application/json` stays exactly what the handler set.
+ */
+function sendKnownLength (reply: FastifyReply, body: string): FastifyReply {
+  const type = reply.getHeader('content-type')
+  if (typeof type === 'string' && type.includes('json')) return reply.send(Buffer.from(body))
+  return reply.send(body)
+}
+
+function sendStream (reply: FastifyReply, body: ReadableStream<Uint8Array> | null): FastifyReply {
+  if (body === null) return reply.send()
+  if (reply.request.method === 'HEAD') {
+    body.cancel().catch(() => {})
+    return reply.send()
+  }
+  return reply.send(body)
+}

@@ -1,0 +1,242 @@
+import type { Readable } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
+import { RequestCookies } from './cookies.js'
+import { NextRequest } from './next-request.js'
+import { NextURL } from './next-url.js'
+
+/** Per-route constants the request bridge needs; computed once at startup. */
+export interface RequestEnv {
+  /** Path segments that Fastify's `prefix` adds (Next's basePath). */
+  basePathSegments: number
+  /** Fastify's JSON parser, with the app's `onProtoPoisoning` / `onConstructorPoisoning`. */
+  parseJson: (request: FastifyRequest, body: Buffer) => unknown
+}
+
+// A Host we can safely put in a URL: a reg-name or IP literal and an optional port. Anything else
+// (a path, userinfo, spaces) is replaced by `localhost` rather than reflected into `request.url`.
+const hostRe = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
+const kMaterialize = Symbol('materialize')
+const NativeRequest = globalThis.Request
+
+/** Split `request.raw.url` into path and `?query` (`''` when there is none). */
+export function splitRawUrl (rawUrl: string): [path: string, search: string] {
+  const at = rawUrl.indexOf('?')
+  if (at === -1) return [rawUrl, '']
+  return [rawUrl.slice(0, at), at === rawUrl.length - 1 ? '' : rawUrl.slice(at)]
+}
+
+/**
+ * The `NextRequest` a route handler receives.
+ *
+ * It passes `instanceof Request` and behaves as one, but holds only the Fastify request until a
+ * property is read: headers, URL, cookies, signal and body are each built on first use, and the body
+ * is read straight from the socket (no `Request` is materialised for `json()` or `text()`). A real
+ * `Request` is built only for `clone()`, `formData()` of multipart bodies and `new Request(request)`.
+ */
+export class RouteRequest {
+  #request: FastifyRequest
+  #reply: FastifyReply
+  #env: RequestEnv
+  #headers: Headers | undefined
+  #nextUrl: NextURL | undefined
+  #cookies: RequestCookies | undefined
+  #abort: AbortController | undefined
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null | undefined
+  #bodyUsed = false
+  #real: Request | undefined
+
+  constructor (request: FastifyRequest, reply: FastifyReply, env: RequestEnv) {
+    this.#request = request
+    this.#reply = reply
+    this.#env = env
+  }
+
+  /** The method as received: a HEAD served by the GET handler still reads `HEAD`, as in Next.js. */
+  get method (): string { return this.#request.method }
+
+  get nextUrl (): NextURL {
+    if (this.#nextUrl === undefined) {
+      const request = this.#request
+      const [rawPath, search] = splitRawUrl(request.raw.url ?? '/')
+      // Fastify's protocol and host already apply `trustProxy`; X-Forwarded-* is never read here.
+      const host = request.host
+      this.#nextUrl = new NextURL({
+        protocol: request.protocol === 'https' ? 'https:' : 'http:',
+        host: typeof host === 'string' && hostRe.test(host) ? host : 'localhost',
+        rawPath,
+        search,
+        basePathSegments: this.#env.basePathSegments
+      })
+    }
+    return this.#nextUrl
+  }
+
+  /** Absolute URL, built from Fastify's protocol and host (so `trustProxy` applies). */
+  get url (): string { return this.nextUrl.href }
+
+  get headers (): Headers {
+    if (this.#headers === undefined) {
+      const headers = new Headers()
+      const raw = this.#request.raw.headers
+      for (const name in raw) {
+        if (name.charCodeAt(0) === 58) continue // HTTP/2 pseudo-headers (`:path`) are not headers
+        const value = raw[name]
+        if (typeof value === 'string') headers.append(name, value)
+        else if (Array.isArray(value)) for (const item of value) headers.append(name, item)
+      }
+      this.#headers = headers
+    }
+    return this.#headers
+  }
+
+  get cookies (): RequestCookies {
+    this.#cookies ??= new RequestCookies(
+      () => this.#headers === undefined ? this.#request.raw.headers.cookie : (this.#headers.get('cookie') ?? undefined),
+      (header) => this.headers.set('cookie', header)
+    )
+    return this.#cookies
+  }
+
+  /** Aborted when the client goes away before the response has been written. */
+  get signal (): AbortSignal {
+    if (this.#abort === undefined) {
+      const abort = new AbortController()
+      this.#abort = abort
+      const res = this.#reply.raw
+      if (res.destroyed && !res.writableFinished) abort.abort()
+      else if (!res.writableFinished) res.once('close', () => { if (!res.writableFinished) abort.abort() })
+    }
+    return this.#abort.signal
+  }
+
+  /** The body source, or `null` when the request has none (always for GET and HEAD). */
+  #source (): BodySource | null {
+    const request = this.#request
+    const method = request.method
+    if (method === 'GET' || method === 'HEAD') return null
+    const headers = request.raw.headers
+    const declared = headers['content-length']
+    const chunked = headers['transfer-encoding'] !== undefined
+    if (!chunked && (declared === undefined || declared === '0')) return null
+    // Our catch-all content-type parser hands Fastify's payload stream through as `request.body`
+    // (a preParsing hook may have replaced it, e.g. to decompress); without a content-type,
+    // Fastify skips parsing and the body is still on the raw request.
+    const parsed = request.body as Readable | undefined
+    const stream = parsed !== undefined && parsed !== null && typeof (parsed as Readable).pipe === 'function' ? parsed : request.raw
+    return {
+      stream,
+      limit: request.routeOptions.bodyLimit ?? 1048576,
+      expectedLength: stream === request.raw && !chunked && declared !== undefined ? Number(declared) : undefined
+    }
+  }
+
+  get body (): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.#real !== undefined) return this.#real.body
+    if (this.#stream === undefined) {
+      const source = this.#source()
+      this.#stream = source === null ? null : toWebStream(source, () => { this.#bodyUsed = true }) as ReadableStream<Uint8Array<ArrayBuffer>>
+    }
+    return this.#stream
+  }
+
+  get bodyUsed (): boolean { return this.#real !== undefined ? this.#real.bodyUsed : this.#bodyUsed }
+
+  /** The whole body as one Buffer, read once. */
+  async #bytes (): Promise<Buffer> {
+    if (this.#bodyUsed) throw bodyUnusable()
+    if (this.#stream !== undefined && this.#stream !== null) {
+      if (this.#stream.locked) throw bodyUnusable()
+      return Buffer.from(await new Response(this.#stream).arrayBuffer())
+    }
+    this.#bodyUsed = true
+    const source = this.#source()
+    return source === null ? Buffer.alloc(0) : readBody(source)
+  }
+
+  async text (): Promise<string> {
+    if (this.#real !== undefined) return this.#real.text()
+    return decodeUtf8(await this.#bytes())
+  }
+
+  /** JSON through Fastify's own parser: invalid JSON is a 400, `__proto__` poisoning is refused. */
+  async json (): Promise<unknown> {
+    if (this.#real !== undefined) return this.#real.json()
+    const bytes = await this.#bytes()
+    return this.#env.parseJson(this.#request, bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes)
+  }
+
+  async arrayBuffer (): Promise<ArrayBuffer> {
+    if (this.#real !== undefined) return this.#real.arrayBuffer()
+    const bytes = await this.#bytes()
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+  }
+
+  async bytes (): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#real !== undefined) return new Uint8Array(await this.#real.arrayBuffer())
+    return new Uint8Array(await this.arrayBuffer())
+  }
+
+  async blob (): Promise<Blob> {
+    if (this.#real !== undefined) return this.#real.blob()
+    const bytes = await this.#bytes()
+    return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: this.#request.raw.headers['content-type'] ?? '' })
+  }
+
+  /** `application/x-www-form-urlencoded` and `multipart/form-data`, parsed by undici as natively. */
+  async formData (): Promise<FormData> {
+    if (this.#real !== undefined) return this.#real.formData()
+    const bytes = await this.#bytes()
+    const contentType = this.#request.raw.headers['content-type'] ?? ''
+    return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData()
+  }
+
+  clone (): Request {
+    return this[kMaterialize]().clone()
+  }
+
+  /** The real `Request`, built once; from then on it owns the body. */
+  [kMaterialize] (): Request {
+    if (this.#real === undefined) {
+      if (this.#bodyUsed) throw bodyUnusable()
+      const init: RequestInit & { duplex?: 'half' } = { method: this.method, headers: this.headers, signal: this.signal }
+      const body = this.body
+      if (body !== null) {
+        init.body = body
+        init.duplex = 'half'
+      }
+      this.#real = new NativeRequest(this.url, init)
+    }
+    return this.#real
+  }
+
+  get cache (): RequestCache { return 'default' }
+  get credentials (): RequestCredentials { return 'same-origin' }
+  get destination (): RequestDestination { return '' }
+  get integrity (): string { return '' }
+  get keepalive (): boolean { return false }
+  get mode (): RequestMode { return 'cors' }
+  get redirect (): RequestRedirect { return 'follow' }
+  get referrer (): string { return 'about:client' }
+  get referrerPolicy (): ReferrerPolicy { return '' }
+  get duplex (): 'half' { return 'half' }
+  get [Symbol.toStringTag] (): string { return 'Request' }
+}
+
+function decodeUtf8 (bytes: Buffer): string {
+  // The Fetch spec's "UTF-8 decode" drops a leading BOM; Buffer#toString keeps it.
+  const text = bytes.toString('utf8')
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
+// `instanceof NextRequest` and `instanceof Request` hold. Every accessor is redefined above, so no
+// Request.prototype getter (which checks for undici's internal slots) ever runs on this object...
+Object.setPrototypeOf(RouteRequest.prototype, NextRequest.prototype)
+// ...except undici's own code reading those slots, as `new Request(request)` does: hand it the
+// slots of the real Request, built on demand.
+for (const slot of Object.getOwnPropertySymbols(new NativeRequest('http://localhost/'))) {
+  Object.defineProperty(RouteRequest.prototype, slot, {
+    get (this: RouteRequest) { return (this[kMaterialize]() as unknown as Record<symbol, unknown>)[slot] }
+  })
+}

@@ -1,0 +1,10 @@
+/**
+ * `fastify-route-handlers/server`: what route files import instead of `next/server`.
+ */
+export { NextResponse } from './response.js'
+export { NextRequest } from './next-request.js'
+export type { NextURL } from './next-url.js'
+export { RequestCookies, ResponseCookies } from './cookies.js'
+export type { RequestCookie, ResponseCookie, CookieOptions } from './cookies.js'
+export type { Params } from './path-pattern.js'
+export type { RouteContext, RouteHandler } from './handle.js'
