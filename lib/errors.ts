@@ -47,6 +47,8 @@ export const FRH_ERR_ROUTE_SEGMENT_INVALID = createError('FRH_ERR_ROUTE_SEGMENT_
 // Loading — thrown by app.ready().
 export const FRH_ERR_MODULE_LOAD = createError('FRH_ERR_MODULE_LOAD',
   "Route file '%s' failed to load: %s")
+export const FRH_ERR_MODULE_CONFIG_INVALID = createError('FRH_ERR_MODULE_CONFIG_INVALID',
+  "Route file '%s' exports %s = %s, which is not valid: %s")
 export const FRH_ERR_MODULE_EXPORT_INVALID = createError('FRH_ERR_MODULE_EXPORT_INVALID',
   "Route file '%s' exports %s as %s. Export an async function (request, context) that returns a Response.")
 
@@ -69,5 +71,11 @@ export const FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH = createError('FRH_ERR_REQUEST
   'Request body size did not match Content-Length.', 400, RangeError)
 export const FRH_ERR_REQUEST_BODY_ABORTED = createError('FRH_ERR_REQUEST_BODY_ABORTED',
   'The client closed the connection before the request body was received.', 400)
+export const FRH_ERR_DYNAMIC_USAGE = createError('FRH_ERR_DYNAMIC_USAGE',
+  "Route %s with `dynamic = \"error\"` couldn't be rendered statically because it used `%s`. Remove the dynamic usage, or change the route's `dynamic` export.")
+export const FRH_ERR_CACHE_STORE_INVALID = createError('FRH_ERR_CACHE_STORE_INVALID',
+  'Invalid cache store: %s', 500, TypeError)
+export const FRH_ERR_CACHE_STORE_FAILED = createError('FRH_ERR_CACHE_STORE_FAILED',
+  "The cache store failed to %s key '%s'; the request is served without the cache.")
 export const FRH_ERR_CONTEXT_MISSING = createError('FRH_ERR_CONTEXT_MISSING',
   '`%s()` was called outside a route handler. Call it while a route handler (or code it awaits) is running.')

@@ -23,6 +23,12 @@ export interface NextUrlParts {
   search: string
   /** Number of leading path segments that belong to Fastify's `prefix` (Next's basePath). */
   basePathSegments: number
+  /**
+   * Called with the expression when the handler reads something that varies per request (query,
+   * origin, href), so the response cache can tell a static route from a dynamic one. Reading
+   * `pathname` and `basePath` does not count, as in Next.js.
+   */
+  track?: ((expression: string) => void) | undefined
 }
 
 const kParts = Symbol('nextUrl.parts')
@@ -42,7 +48,8 @@ export class NextURL {
   get #full (): URL {
     if (this.#url === undefined) {
       const parts = this[kParts]
-      this.#url = new URL(parts.rawPath + this.search, `${parts.protocol}//${parts.host}`)
+      const search = this.#searchParams === undefined ? parts.search : this.#searchParams.toString()
+      this.#url = new URL(parts.rawPath + (search === '' || search.startsWith('?') ? search : '?' + search), `${parts.protocol}//${parts.host}`)
     }
     return this.#url
   }
@@ -85,11 +92,13 @@ export class NextURL {
   }
 
   get searchParams (): URLSearchParams {
+    this[kParts].track?.('nextUrl.searchParams')
     this.#searchParams ??= new URLSearchParams(this[kParts].search)
     return this.#searchParams
   }
 
   get search (): string {
+    this[kParts].track?.('nextUrl.search')
     if (this.#searchParams === undefined) return this[kParts].search
     const search = this.#searchParams.toString()
     return search === '' ? '' : '?' + search
@@ -100,6 +109,7 @@ export class NextURL {
   }
 
   get href (): string {
+    this[kParts].track?.('nextUrl.href')
     return `${this.origin}${this.basePath}${this.pathname}${this.search}${this.#url?.hash ?? ''}`
   }
 
@@ -112,11 +122,16 @@ export class NextURL {
     this.#searchParams = undefined
   }
 
-  get origin (): string { return `${this[kParts].protocol}//${this.host}` }
-  get protocol (): string { return this[kParts].protocol }
-  get host (): string { return this.#full.host }
-  get hostname (): string { return this.#full.hostname }
-  get port (): string { return this.#full.port }
+  get origin (): string {
+    this[kParts].track?.('nextUrl.origin')
+    return `${this[kParts].protocol}//${this.#full.host}`
+  }
+
+  // The origin comes from the Host header (and trusted proxies): it varies per request.
+  get protocol (): string { this[kParts].track?.('nextUrl.protocol'); return this[kParts].protocol }
+  get host (): string { this[kParts].track?.('nextUrl.host'); return this.#full.host }
+  get hostname (): string { this[kParts].track?.('nextUrl.hostname'); return this.#full.hostname }
+  get port (): string { this[kParts].track?.('nextUrl.port'); return this.#full.port }
   get username (): string { return '' }
   get password (): string { return '' }
   get hash (): string { return this.#url?.hash ?? '' }
@@ -127,12 +142,14 @@ export class NextURL {
   get defaultLocale (): string | undefined { return undefined }
   get buildId (): string | undefined { return undefined }
 
-  toString (): string { return this.href }
-  toJSON (): string { return this.href }
+  toString (): string { this[kParts].track?.('nextUrl.toString'); return this.href }
+  toJSON (): string { this[kParts].track?.('nextUrl.toJSON'); return this.href }
 
   /** A copy that can be changed without touching the request's URL. */
   clone (): NextURL {
     const copy = new NextURL(this[kParts])
+    // A changed URL is copied through href, which counts as a dynamic read only if the handler
+    // changed it from request data; an untouched clone reads nothing.
     if (this.#searchParams !== undefined || this.#url !== undefined) copy.href = this.href
     return copy
   }

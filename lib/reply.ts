@@ -49,8 +49,10 @@ function describe (value: unknown): string {
  * all are valid: a bad header then leaves the reply untouched for the error handler (no
  * half-written status, no Set-Cookie from a response that is not sent).
  */
-class HeadWriter {
+export class HeadWriter {
   contentType = false
+  /** The content-type mentions JSON (see writeResponse). */
+  json = false
   readonly names: string[] = []
   readonly values: string[] = []
   constructor (readonly context: WriteContext) {}
@@ -66,7 +68,10 @@ class HeadWriter {
       if (lower === 'x-middleware-rewrite') throw new FRH_ERR_HANDLER_NEXT_RESPONSE(this.context.method, this.context.file, 'rewrite')
       return
     }
-    if (lower === 'content-type') this.contentType = true
+    if (lower === 'content-type') {
+      this.contentType = true
+      this.json = value.includes('json')
+    }
     this.names.push(lower)
     this.values.push(value)
   }
@@ -102,16 +107,29 @@ class HeadWriter {
     for (const line of this.context.setCookie) this.set('set-cookie', line, false)
   }
 
+  /** The content-type the body implies (string, Blob type, `json()`), used when none was set. */
+  implied (type: string | null | undefined): void {
+    if (!this.contentType && type !== undefined && type !== null) this.set('content-type', type, false)
+  }
+
   /** Write status and headers to the reply. Fastify's `header()` appends Set-Cookie values. */
-  apply (reply: FastifyReply, status: number, statusText: string, impliedType: string | null | undefined): void {
+  apply (reply: FastifyReply, status: number, statusText: string): void {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new FRH_ERR_HANDLER_INVALID_STATUS(this.context.method, this.context.file, String(status))
     }
     reply.code(status)
     if (statusText !== '') reply.raw.statusMessage = statusText
     for (let i = 0; i < this.names.length; i++) reply.header(this.names[i]!, this.values[i])
-    if (!this.contentType && impliedType !== undefined && impliedType !== null) reply.header('content-type', impliedType)
   }
+}
+
+/** A response reduced to what is written: status, validated headers, and a body. */
+export interface ResponseParts {
+  status: number
+  statusText: string
+  head: HeadWriter
+  /** A string or Buffer is sent in one write; a stream is piped; null sends no body. */
+  body: string | Buffer | ReadableStream<Uint8Array> | null
 }
 
 /**
@@ -124,86 +142,90 @@ class HeadWriter {
  * @throws coded 500 errors naming the file and method for anything that is not a valid Response
  */
 export async function sendResponse (reply: FastifyReply, response: unknown, context: WriteContext): Promise<FastifyReply> {
-  const light = response !== null && typeof response === 'object' ? (response as Record<symbol, ResponseState | undefined>)[kResponseState] : undefined
-  if (light !== undefined && light.real === undefined) return sendLight(reply, light, context)
-  const native = light?.real ?? response
-  if (!isResponseLike(native)) throw new FRH_ERR_HANDLER_NO_RESPONSE(context.method, context.file, describe(response))
-  if (light?.middleware !== undefined) throw new FRH_ERR_HANDLER_NEXT_RESPONSE(context.method, context.file, light.middleware)
-  return sendNative(reply, native, context)
+  return writeResponse(reply, await readResponse(response, context))
 }
 
-async function sendLight (reply: FastifyReply, state: ResponseState, context: WriteContext): Promise<FastifyReply> {
-  if (state.middleware !== undefined) throw new FRH_ERR_HANDLER_NEXT_RESPONSE(context.method, context.file, state.middleware)
+/**
+ * Reduce any Response (NextResponse, undici's, another realm's) to status, headers and body,
+ * validating everything before anything touches the reply.
+ */
+export async function readResponse (response: unknown, context: WriteContext): Promise<ResponseParts> {
+  const light = response !== null && typeof response === 'object' ? (response as Record<symbol, ResponseState | undefined>)[kResponseState] : undefined
+  if (light !== undefined && light.middleware !== undefined) throw new FRH_ERR_HANDLER_NEXT_RESPONSE(context.method, context.file, light.middleware)
+  if (light !== undefined && light.real === undefined) return readLight(light, context)
+  const native = light?.real ?? response
+  if (!isResponseLike(native)) throw new FRH_ERR_HANDLER_NO_RESPONSE(context.method, context.file, describe(response))
+  return readNative(native, context)
+}
+
+async function readLight (state: ResponseState, context: WriteContext): Promise<ResponseParts> {
   const head = new HeadWriter(context)
   if (state.headers !== undefined) head.setHeaders(state.headers, false)
   else head.setAll(state.init)
   head.appendCookies()
-
-  const body = state.body
+  const parts: ResponseParts = { status: state.status, statusText: state.statusText, head, body: null }
   switch (state.kind) {
     case 'none':
-      head.apply(reply, state.status, state.statusText, state.impliedType)
-      return reply.send()
+      break
     case 'string':
-      head.apply(reply, state.status, state.statusText, state.impliedType)
-      return sendKnownLength(reply, body as string)
+      parts.body = state.body as string
+      break
     case 'bytes':
-      head.apply(reply, state.status, state.statusText, state.impliedType)
-      return reply.send(toBuffer(body as ArrayBuffer | ArrayBufferView))
+      parts.body = toBuffer(state.body as ArrayBuffer | ArrayBufferView)
+      break
     case 'params':
-      head.apply(reply, state.status, state.statusText, state.impliedType)
-      return reply.send(String(body))
-    case 'blob': {
-      const bytes = Buffer.from(await (body as Blob).arrayBuffer())
-      head.apply(reply, state.status, state.statusText, state.impliedType)
-      return reply.send(bytes)
-    }
+      parts.body = String(state.body)
+      break
+    case 'blob':
+      parts.body = Buffer.from(await (state.body as Blob).arrayBuffer())
+      break
     default: {
       // Streams, FormData (multipart needs undici's serialiser) and async iterables.
-      const native = new NativeResponse(body, { status: state.status })
-      head.apply(reply, state.status, state.statusText, state.impliedType ?? native.headers.get('content-type'))
-      return sendStream(reply, native.body)
+      const native = new NativeResponse(state.body, { status: state.status })
+      head.implied(native.headers.get('content-type'))
+      parts.body = native.body
     }
   }
+  head.implied(state.impliedType)
+  return parts
 }
 
-async function sendNative (reply: FastifyReply, response: Response, context: WriteContext): Promise<FastifyReply> {
+function readNative (response: Response, context: WriteContext): ResponseParts {
   if (response.bodyUsed) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
   const head = new HeadWriter(context)
   head.setHeaders(response.headers, !(response instanceof NativeResponse))
   head.appendCookies()
   const body = response.body
-  if (body !== null && body !== undefined && body.locked) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
-  head.apply(reply, response.status, response.statusText ?? '', undefined)
-
-  if (body === null || body === undefined) return reply.send()
+  const parts: ResponseParts = { status: response.status, statusText: response.statusText ?? '', head, body: null }
+  if (body === null || body === undefined) return parts
+  if (body.locked) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
   // undici keeps the string or bytes a Response was built from: send those in one write instead
   // of reading back the stream it made of them.
   const source = undiciStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[undiciStateSlot]?.body?.source
-  if (typeof source === 'string') return sendKnownLength(reply, source)
-  if (source instanceof Uint8Array) return reply.send(toBuffer(source))
-  return sendStream(reply, body)
+  if (typeof source === 'string') parts.body = source
+  else if (source instanceof Uint8Array) parts.body = toBuffer(source)
+  else parts.body = body
+  return parts
 }
 
-function toBuffer (bytes: ArrayBuffer | ArrayBufferView): Buffer {
-  return bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-/**
- * Fastify appends `; charset=utf-8` to a JSON content-type when the payload is a string; a
- * Buffer is sent as is, so `Content-Type: application/json` stays exactly what the handler set.
- */
-function sendKnownLength (reply: FastifyReply, body: string): FastifyReply {
-  const type = reply.getHeader('content-type')
-  if (typeof type === 'string' && type.includes('json')) return reply.send(Buffer.from(body))
-  return reply.send(body)
-}
-
-function sendStream (reply: FastifyReply, body: ReadableStream<Uint8Array> | null): FastifyReply {
+/** Apply status and headers to the reply and send the body. */
+export function writeResponse (reply: FastifyReply, parts: ResponseParts): FastifyReply {
+  parts.head.apply(reply, parts.status, parts.statusText)
+  const body = parts.body
   if (body === null) return reply.send()
+  if (typeof body === 'string') {
+    // Fastify appends `; charset=utf-8` to a JSON content-type when the payload is a string; a
+    // Buffer is sent as is, so `Content-Type: application/json` stays what the handler set.
+    return reply.send(parts.head.json ? Buffer.from(body) : body)
+  }
+  if (Buffer.isBuffer(body)) return reply.send(body)
   if (reply.request.method === 'HEAD') {
     body.cancel().catch(() => {})
     return reply.send()
   }
   return reply.send(body)
+}
+
+function toBuffer (bytes: ArrayBuffer | ArrayBufferView): Buffer {
+  return bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }

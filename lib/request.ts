@@ -37,7 +37,7 @@ export function splitRawUrl (rawUrl: string): [path: string, search: string] {
  */
 export class RouteRequest {
   #request: FastifyRequest
-  #reply: FastifyReply
+  #reply: FastifyReply | undefined
   #env: RequestEnv
   #headers: Headers | undefined
   #nextUrl: NextURL | undefined
@@ -46,11 +46,18 @@ export class RouteRequest {
   #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null | undefined
   #bodyUsed = false
   #real: Request | undefined
+  #track: ((expression: string) => void) | undefined
 
-  constructor (request: FastifyRequest, reply: FastifyReply, env: RequestEnv) {
+  /**
+   * @param reply the reply whose connection aborts `signal`; omitted for requests that must not
+   *   be cancelled by one client (cache generations others wait on)
+   * @param track called with the expression when the handler reads per-request data
+   */
+  constructor (request: FastifyRequest, reply: FastifyReply | undefined, env: RequestEnv, track?: (expression: string) => void) {
     this.#request = request
     this.#reply = reply
     this.#env = env
+    this.#track = track
   }
 
   /** The method as received: a HEAD served by the GET handler still reads `HEAD`, as in Next.js. */
@@ -67,16 +74,21 @@ export class RouteRequest {
         host: typeof host === 'string' && hostRe.test(host) ? host : 'localhost',
         rawPath,
         search,
-        basePathSegments: this.#env.basePathSegments
+        basePathSegments: this.#env.basePathSegments,
+        track: this.#track
       })
     }
     return this.#nextUrl
   }
 
   /** Absolute URL, built from Fastify's protocol and host (so `trustProxy` applies). */
-  get url (): string { return this.nextUrl.href }
+  get url (): string {
+    this.#track?.('request.url')
+    return this.nextUrl.href
+  }
 
   get headers (): Headers {
+    this.#track?.('request.headers')
     if (this.#headers === undefined) {
       const headers = new Headers()
       const raw = this.#request.raw.headers
@@ -92,6 +104,7 @@ export class RouteRequest {
   }
 
   get cookies (): RequestCookies {
+    this.#track?.('request.cookies')
     this.#cookies ??= new RequestCookies(
       () => this.#headers === undefined ? this.#request.raw.headers.cookie : (this.#headers.get('cookie') ?? undefined),
       (header) => this.headers.set('cookie', header)
@@ -104,7 +117,8 @@ export class RouteRequest {
     if (this.#abort === undefined) {
       const abort = new AbortController()
       this.#abort = abort
-      const res = this.#reply.raw
+      const res = this.#reply?.raw
+      if (res === undefined) return abort.signal
       if (res.destroyed && !res.writableFinished) abort.abort()
       else if (!res.writableFinished) res.once('close', () => { if (!res.writableFinished) abort.abort() })
     }
@@ -133,6 +147,7 @@ export class RouteRequest {
   }
 
   get body (): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    this.#track?.('request.body')
     if (this.#real !== undefined) return this.#real.body
     if (this.#stream === undefined) {
       const source = this.#source()
@@ -145,6 +160,7 @@ export class RouteRequest {
 
   /** The whole body as one Buffer, read once. */
   async #bytes (): Promise<Buffer> {
+    this.#track?.('request.body')
     if (this.#bodyUsed) throw bodyUnusable()
     if (this.#stream !== undefined && this.#stream !== null) {
       if (this.#stream.locked) throw bodyUnusable()
@@ -193,11 +209,13 @@ export class RouteRequest {
   }
 
   clone (): Request {
+    this.#track?.('request.clone')
     return this[kMaterialize]().clone()
   }
 
   /** The real `Request`, built once; from then on it owns the body. */
   [kMaterialize] (): Request {
+    this.#track?.('request')
     if (this.#real === undefined) {
       if (this.#bodyUsed) throw bodyUnusable()
       const init: RequestInit & { duplex?: 'half' } = { method: this.method, headers: this.headers, signal: this.signal }

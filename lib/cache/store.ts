@@ -1,0 +1,50 @@
+import type { Milliseconds } from './policy.js'
+
+/** A cached route response: the bytes and headers to replay, and what it depends on. */
+export interface CacheEntry {
+  /** Always 200: nothing else is stored. */
+  status: 200
+  /** Response headers as `[lowercase name, value]`, hop-by-hop and internal ones removed. */
+  headers: Array<[string, string]>
+  body: Uint8Array
+  /** Strong validator for `If-None-Match`. */
+  etag: string
+  /** Tags for `revalidateTag` (explicit) and `revalidatePath` (Next.js's implicit `_N_T_` tags). */
+  tags: string[]
+  /** When it was generated (ms since epoch, from the cache's clock). */
+  createdAt: Milliseconds
+  /** When it turns stale; `undefined`: never (`revalidate = false`). */
+  staleAt: Milliseconds | undefined
+  /** The route's `revalidate` in seconds (false: none), for `Cache-Control`. */
+  revalidate: number | false
+}
+
+/**
+ * Where cached entries live. Small on purpose: a Redis or any other store implements these four
+ * calls. `get` may return synchronously (the in-memory store does, so a hit costs no promise).
+ */
+export interface CacheStore {
+  get (key: string): Promise<CacheEntry | undefined> | CacheEntry | undefined
+  set (key: string, entry: CacheEntry): Promise<void> | void
+  delete (key: string): Promise<void> | void
+  /** Remove every entry carrying one of these tags. */
+  invalidateTags (tags: string[]): Promise<void> | void
+  /** Entries and bytes held, for introspection. */
+  size? (): { entries: number, bytes: number }
+  close? (): Promise<void> | void
+}
+
+/** Bytes an entry costs in memory: body, headers, key, tags, and a fixed allowance for the objects. */
+export function entrySize (key: string, entry: CacheEntry): number {
+  let size = 256 + key.length * 2 + entry.body.byteLength + entry.etag.length * 2
+  for (const [name, value] of entry.headers) size += 32 + (name.length + value.length) * 2
+  for (const tag of entry.tags) size += 64 + tag.length * 2 // the tag index holds the key once per tag
+  return size
+}
+
+/** Check that a user-supplied store has the calls the cache needs. */
+export function isCacheStore (value: unknown): value is CacheStore {
+  if (value === null || typeof value !== 'object') return false
+  const store = value as Record<string, unknown>
+  return ['get', 'set', 'delete', 'invalidateTags'].every((name) => typeof store[name] === 'function')
+}
