@@ -8,6 +8,10 @@ export interface RequestStore {
   request: RouteRequest
   /** Created by the first `cookies()` call; its changes become Set-Cookie headers. */
   cookies: MutableRequestCookies | undefined
+  /** Set while the response cache generates: `cookies()` / `headers()` make the route dynamic. */
+  track: ((expression: string) => void) | undefined
+  /** Invalidations started by `revalidatePath` / `revalidateTag`, awaited before the response is sent. */
+  pending: Array<Promise<unknown>> | undefined
 }
 
 interface SharedContext {

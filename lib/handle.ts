@@ -1,12 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CachedRoute } from './cache/cached-route.js'
+import type { Outcome } from './cache/response-cache.js'
 import { sharedContext, type RequestStore } from './context.js'
-import { FRH_ERR_REQUEST_BODY_TOO_LARGE } from './errors.js'
-import type { HttpMethod, RouteModule } from './load-module.js'
+import { FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE } from './errors.js'
+import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
-import type { Params } from './path-pattern.js'
-import { sendResponse } from './reply.js'
-import { RouteRequest, type RequestEnv } from './request.js'
 import type { NextRequest } from './next-request.js'
+import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
+import { readResponse, sendResponse, writeResponse, type ResponseParts } from './reply.js'
+import { RouteRequest, type RequestEnv } from './request.js'
 
 /**
  * The second argument of a route handler. `params` is the route's params (strings, arrays for
@@ -28,19 +30,197 @@ export interface RouteRuntime {
   readParams: ((rawUrl: string) => Params | null) | undefined
   /** For catch-all URLs, which Fastify matches with or without a trailing slash: where to redirect. */
   trailingSlashRedirect: ((rawUrl: string) => string | undefined) | undefined
+  /** The response cache for this route's GET, when its policy allows caching. */
+  cached: CachedRoute | undefined
+  /** `dynamicParams = false`: the only paths (prefix removed, canonical) a GET may ask for. */
+  allowedPaths: Set<string> | undefined
+}
+
+interface Invocation {
+  response: unknown
+  store: RequestStore | undefined
+}
+
+/**
+ * Run a handler, inside the request store when a module that needs it was loaded. `redirect()` /
+ * `notFound()` become responses; other errors propagate. Invalidations it started are awaited.
+ */
+async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: Params | undefined, track?: (expression: string) => void): Promise<Invocation> {
+  const context = { params }
+  let store: RequestStore | undefined
+  let response: unknown
+  try {
+    if (sharedContext.enabled) {
+      store = { request, cookies: undefined, track, pending: undefined }
+      response = await sharedContext.storage.run(store, handler, request, context)
+    } else {
+      response = await handler(request, context)
+    }
+  } catch (error) {
+    const navigation = navigationOf(error)
+    if (navigation === undefined) throw error
+    response = new Response(null, {
+      status: navigation.status,
+      headers: navigation.location === undefined ? undefined : { location: navigation.location }
+    })
+  }
+  if (store?.pending !== undefined) await Promise.all(store.pending)
+  return { response, store }
+}
+
+/**
+ * A request whose only per-request parts are what the handler cannot make the cache vary on:
+ * for prerendering and background regeneration (no client at all), and for `dynamic =
+ * 'force-static'`, where Next.js hands the handler empty headers, no query and
+ * `http://localhost:3000` as the origin.
+ */
+function staticRequestSource (path: string, bodyLimit: number | undefined): FastifyRequest {
+  return {
+    method: 'GET',
+    raw: { url: path, headers: {} },
+    host: 'localhost:3000',
+    protocol: 'http',
+    body: undefined,
+    routeOptions: { bodyLimit }
+  } as unknown as FastifyRequest
+}
+
+/** The real request, seen as a GET of its canonical path: what a cache generation may read. */
+function canonicalRequestSource (request: FastifyRequest, path: string): FastifyRequest {
+  return {
+    method: 'GET',
+    raw: { url: path, headers: request.raw.headers },
+    get host () { return request.host },
+    get protocol () { return request.protocol },
+    body: undefined,
+    routeOptions: request.routeOptions
+  } as unknown as FastifyRequest
+}
+
+/**
+ * Read a generated body into memory, up to `limit` bytes, so it can be stored and replayed.
+ * A larger stream is handed on unchanged (what was read first, then the rest) and not stored.
+ */
+async function captureBody (parts: ResponseParts, limit: number): Promise<ResponseParts> {
+  const body = parts.body
+  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) return parts
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return { ...parts, body: Buffer.concat(chunks, size) }
+    chunks.push(value)
+    size += value.byteLength
+    if (size > limit) break
+  }
+  const rest = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      const chunk = chunks.shift()
+      if (chunk !== undefined) return controller.enqueue(chunk)
+      const { done, value } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    cancel: (reason) => reader.cancel(reason)
+  })
+  return { ...parts, body: rest }
 }
 
 /**
  * Build the Fastify handler for one route file: dispatch by method (405 with `Allow`, automatic
- * OPTIONS and HEAD as in Next.js), bridge the request, run the handler, write its Response.
+ * OPTIONS and HEAD as in Next.js), serve GET from the response cache when the route is static,
+ * otherwise bridge the request, run the handler and write its Response.
  * Everything that does not depend on the request is computed here, once.
  */
-export function createRouteHandler (runtime: RouteRuntime): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
-  const { module, env, readParams, trailingSlashRedirect } = runtime
+export function createRoute (runtime: RouteRuntime): {
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+  prerender: (path: string) => Promise<Outcome | undefined>
+} {
+  const { module, env, readParams, trailingSlashRedirect, cached, allowedPaths } = runtime
   const { methods, allow, relative } = module
   const getHandler = methods.GET
+  const headHandler = methods.HEAD
 
-  return async function routeHandler (request, reply) {
+  /** Run the handler for this request, uncached. */
+  async function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<FastifyReply> {
+    const routeRequest = new RouteRequest(request, reply, env)
+    const { response, store } = await invoke(handler, routeRequest, params)
+    return sendResponse(reply, response, { method: request.method, file: relative, setCookie: store?.cookies?.toSetCookie() })
+  }
+
+  /**
+   * One cache generation of the route's GET: run it with dynamic reads tracked, read the whole
+   * response, and store it if it may be shared. `source` is the request that asked (its data stays
+   * readable, but reading it makes the route dynamic); without one (prerender, background
+   * regeneration) or under `force-static`, the handler sees an empty static request.
+   */
+  async function generate (route: CachedRoute, key: string, path: string, params: Params | undefined, source: FastifyRequest | undefined): Promise<Outcome> {
+    const epoch = route.cache.epoch()
+    const dynamic = route.policy.config.dynamic
+    let reason: string | undefined
+    const track = dynamic === 'force-static'
+      ? undefined
+      : (expression: string): void => {
+          if (dynamic === 'error') throw new FRH_ERR_DYNAMIC_USAGE(route.display, expression)
+          reason ??= expression
+        }
+    const base = source === undefined || dynamic === 'force-static'
+      ? staticRequestSource(path, source?.routeOptions.bodyLimit)
+      : canonicalRequestSource(source, path)
+    // No reply: the generation must not be cancelled when the asking client goes away, since
+    // other requests may be waiting for it.
+    const routeRequest = new RouteRequest(base, undefined, env, track)
+    const { response, store } = await invoke(getHandler!, routeRequest, params, track)
+    const parts = await captureBody(
+      await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() }),
+      route.cache.maxEntryBytes
+    )
+    if (reason !== undefined) {
+      route.markDynamic(reason)
+      return { kind: 'pass', parts, reason: `dynamic (${reason})` }
+    }
+    return route.cache.save(key, parts, route.tagsFor(path), route.policy.config.revalidate, epoch)
+  }
+
+  /** GET (or HEAD answered from GET) on a route whose policy allows caching. */
+  async function serveCached (route: CachedRoute, request: FastifyRequest, reply: FastifyReply, params: Params | undefined): Promise<FastifyReply> {
+    const path = canonicalPath(request.raw.url ?? '/') ?? '/'
+    const cache = route.cache
+    const key = route.keyFor(path)
+    const found = cache.get(key)
+    const entry = found instanceof Promise ? await found : found
+    if (entry !== undefined) {
+      if (cache.isFresh(entry)) return cache.send(reply, entry, 'HIT')
+      cache.revalidateInBackground(key, () => generate(route, key, path, params, undefined), route.retryAfterFailureMs)
+      return cache.send(reply, entry, 'STALE')
+    }
+    if (cache.passing(key)) {
+      cache.countMiss()
+      return respond(request, reply, getHandler!, params)
+    }
+    const { outcome, leader } = await cache.singleFlight(key, () => generate(route, key, path, params, request))
+    if (outcome === undefined || (outcome.kind === 'pass' && !leader)) {
+      // Waited too long, or the leader's response was not shareable: answer on our own.
+      cache.countMiss()
+      return respond(request, reply, getHandler!, params)
+    }
+    if (outcome.kind === 'entry') return cache.send(reply, outcome.entry, leader ? 'MISS' : 'HIT')
+    cache.countMiss()
+    reply.header('cache-status', `fastify-route-handlers; fwd=uri-miss; detail=${outcome.reason.split(' ')[0]}`)
+    return writeResponse(reply, outcome.parts)
+  }
+
+  /** Render one canonical path into the cache ahead of any request, as `next build` does. */
+  async function prerender (path: string): Promise<Outcome | undefined> {
+    if (cached === undefined) return undefined
+    const params = readParams === undefined ? undefined : readParams(path) ?? undefined
+    const key = cached.keyFor(path)
+    const { outcome } = await cached.cache.singleFlight(key, () => generate(cached, key, path, params, undefined))
+    return outcome
+  }
+
+  async function routeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const method = request.method as HttpMethod
     let handler = methods[method]
     if (handler === undefined) {
@@ -68,32 +248,24 @@ export function createRouteHandler (runtime: RouteRuntime): (request: FastifyReq
       params = read
     }
 
+    if (allowedPaths !== undefined && (method === 'GET' || method === 'HEAD') &&
+        !allowedPaths.has(stripSegments(canonicalPath(request.raw.url ?? '/') ?? '/', env.basePathSegments))) {
+      reply.callNotFound()
+      return reply
+    }
+    if (cached !== undefined && cached.dynamicReason === undefined &&
+        (method === 'GET' || (method === 'HEAD' && headHandler === undefined))) {
+      return serveCached(cached, request, reply, params)
+    }
+
     // A declared body over the limit is refused before the handler runs, as Fastify's parsers do.
     const declared = request.raw.headers['content-length']
     const limit = request.routeOptions.bodyLimit
     if (declared !== undefined && limit !== undefined && method !== 'GET' && method !== 'HEAD' && Number(declared) > limit) {
       throw new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit)
     }
-
-    const routeRequest = new RouteRequest(request, reply, env)
-    const context = { params }
-    let store: RequestStore | undefined
-    let response: unknown
-    try {
-      if (sharedContext.enabled) {
-        store = { request: routeRequest, cookies: undefined }
-        response = await sharedContext.storage.run(store, handler, routeRequest, context)
-      } else {
-        response = await handler(routeRequest, context)
-      }
-    } catch (error) {
-      const navigation = navigationOf(error)
-      if (navigation === undefined) throw error
-      response = new Response(null, {
-        status: navigation.status,
-        headers: navigation.location === undefined ? undefined : { location: navigation.location }
-      })
-    }
-    return sendResponse(reply, response, { method, file: relative, setCookie: store?.cookies?.toSetCookie() })
+    return respond(request, reply, handler, params)
   }
+
+  return { handler: routeHandler, prerender }
 }

@@ -37,6 +37,7 @@ function withoutThen<T extends object> (value: T): T {
 /** The request's cookies; `set` and `delete` add `Set-Cookie` headers to the handler's response. */
 export function cookies (): Awaitable<MutableRequestCookies> {
   const store = getRequestStore('cookies')
+  store.track?.('cookies()')
   store.cookies ??= new MutableRequestCookies(store.request.cookies)
   return awaitable(store.cookies)
 }
@@ -44,6 +45,7 @@ export function cookies (): Awaitable<MutableRequestCookies> {
 /** A read-only view of the request's headers. */
 export function headers (): Awaitable<Headers> {
   const store = getRequestStore('headers')
+  store.track?.('headers()')
   return awaitable(sealHeaders(store.request.headers))
 }
 

@@ -1,16 +1,33 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
+import { CachedRoute } from './cache/cached-route.js'
+import { readSegmentConfig, routePolicy } from './cache/policy.js'
+import { ResponseCache, type CacheStats } from './cache/response-cache.js'
 import { discoverRoutes } from './discover.js'
-import { createRouteHandler, type RouteRuntime } from './handle.js'
-import { HTTP_METHODS, loadRouteModule } from './load-module.js'
-import { normalizeOptions, type RouteHandlersOptions } from './options.js'
-import { assertNoConflicts, createParamsReader, toRoutePattern } from './path-pattern.js'
+import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
+import { createRoute, type RouteRuntime } from './handle.js'
+import { HTTP_METHODS, loadRouteModule, type RouteModule } from './load-module.js'
+import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from './options.js'
+import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { splitRawUrl, type RequestEnv } from './request.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 // A last segment like `data.json` or `robots.txt` is a file: Next.js never adds a slash to it.
 const fileSegmentRe = /\.\w+$/
+
+/** What `app.routeHandlersCache` offers: counters and invalidation for this app's route caches. */
+export interface RouteHandlersCache {
+  /** Hit, stale and miss counts, background revalidations, errors, and what the stores hold. */
+  stats (): CacheStats
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Response cache introspection of every `fastify-route-handlers` registration on this app. */
+    routeHandlersCache: RouteHandlersCache
+  }
+}
 
 /** Where a trailing-slash redirect points: the same path with or without its final slash, query kept. */
 function redirectTarget (rawUrl: string, withSlash: boolean): string {
@@ -35,22 +52,43 @@ function catchAllTrailingSlash (trailingSlash: boolean): (rawUrl: string) => str
   }
 }
 
-/**
- * The plugin: every `route.{ts,mts,js,mjs}` under `dir` becomes one Fastify route whose exported
- * methods are Next.js route handlers.
- */
-async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOptions): Promise<void> {
-  const opts = normalizeOptions(options)
+/** The params sets `generateStaticParams` lists, as canonical paths without the prefix. */
+async function staticPaths (module: RouteModule, pattern: RoutePattern, generateStaticParams: () => unknown): Promise<string[]> {
+  let list: unknown
+  try {
+    list = await generateStaticParams()
+  } catch (error) {
+    throw new FRH_ERR_MODULE_CONFIG_INVALID(module.relative, 'generateStaticParams', '()', `it threw: ${(error as Error).message}`, error as Error)
+  }
+  if (!Array.isArray(list)) throw new FRH_ERR_MODULE_CONFIG_INVALID(module.relative, 'generateStaticParams', '()', 'it must return an array of params objects')
+  const paths: string[] = []
+  for (const params of list) {
+    const path = params !== null && typeof params === 'object' ? pathForParams(pattern, params as Record<string, unknown>) : undefined
+    if (path === undefined) {
+      throw new FRH_ERR_MODULE_CONFIG_INVALID(module.relative, 'generateStaticParams', '()', `it returned ${JSON.stringify(params)}, which does not fit ${pattern.display}`)
+    }
+    paths.push(canonicalPath(path) ?? path)
+  }
+  return paths
+}
 
+/**
+ * The routes of one registration, in their own encapsulated context: Fastify's `prefix` applies,
+ * and the pass-through content-type parser and error handler stay local.
+ */
+async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: { opts: ResolvedOptions, caches: ResponseCache[] }): Promise<void> {
   const files = await discoverRoutes(opts.dir)
   const patterns = files.map((route) => ({ route, pattern: toRoutePattern(route) }))
   assertNoConflicts(patterns)
   const loaded = []
-  for (const entry of patterns) loaded.push({ ...entry, ...(await loadRouteModule(entry.route)) })
+  for (const entry of patterns) {
+    const { module, diagnostics } = await loadRouteModule(entry.route)
+    loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module) })
+  }
 
   // Handlers read bodies themselves (json(), formData(), a stream...): Fastify must neither parse
   // nor reject any content type here. The payload stream is handed through untouched; bodyLimit
-  // and proto-poisoning are enforced when the handler reads it. Scoped to this plugin only.
+  // and proto-poisoning are enforced when the handler reads it.
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', function passThroughBody (_request, payload, done) {
     done(null, payload)
@@ -75,14 +113,30 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
       return result
     }
   }
+  const cache = opts.cache === false
+    ? undefined
+    : new ResponseCache({ ...opts.cache, cacheControl: opts.cacheControl, log: fastify.log })
+  if (cache !== undefined) caches.push(cache)
   const parentChildLoggerFactory = fastify.childLoggerFactory
   // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
   const hasLogger = fastify.log.child({}) !== fastify.log
+  const prerenders: Array<() => Promise<void>> = []
 
-  for (const { route, pattern, module, diagnostics } of loaded) {
-    if (opts.dev) for (const diagnostic of diagnostics) fastify.log.warn(diagnostic.message)
-    const readParams = createParamsReader(pattern, env.basePathSegments)
+  for (const { route, pattern, module, diagnostics, config: segmentConfig } of loaded) {
     const routeFile = route.relative
+    if (opts.dev) for (const diagnostic of diagnostics) fastify.log.warn(diagnostic.message)
+    for (const name of segmentConfig.ignored) {
+      fastify.log.warn({ routeFile }, `'${name}' in ${routeFile} has no effect on a Fastify server; it is accepted and ignored`)
+    }
+    const readParams = createParamsReader(pattern, env.basePathSegments)
+    const policy = routePolicy(module, pattern, segmentConfig, opts.caching)
+    const cached = cache !== undefined && policy.cacheable
+      ? new CachedRoute(cache, policy, pattern.display, routeFile, env.basePathSegments, fastify.log)
+      : undefined
+    const wantsStaticPaths = segmentConfig.generateStaticParams !== undefined && (!segmentConfig.dynamicParams || (cached !== undefined && opts.prerender))
+    const listedPaths = wantsStaticPaths ? await staticPaths(module, pattern, segmentConfig.generateStaticParams!) : undefined
+    const allowedPaths = segmentConfig.dynamicParams || listedPaths === undefined ? undefined : new Set(listedPaths)
+
     const childLoggerFactory = hasLogger
       ? function routeHandlersChildLogger (this: FastifyInstance, logger: Parameters<typeof parentChildLoggerFactory>[0], bindings: Parameters<typeof parentChildLoggerFactory>[1], childOptions: Parameters<typeof parentChildLoggerFactory>[2], rawRequest: Parameters<typeof parentChildLoggerFactory>[3]) {
         // Every log line of this route, errors included, names the file that handled it.
@@ -90,15 +144,19 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
       }
       : undefined
 
+    let prerenderVia: ((path: string) => Promise<unknown>) | undefined
     for (const url of pattern.urls) {
       const isCatchAll = url.endsWith('*')
       const runtime: RouteRuntime = {
         module,
         env,
         readParams,
-        trailingSlashRedirect: isCatchAll && !ignoreTrailingSlash ? catchAllTrailingSlash(opts.trailingSlash) : undefined
+        trailingSlashRedirect: isCatchAll && !ignoreTrailingSlash ? catchAllTrailingSlash(opts.trailingSlash) : undefined,
+        cached,
+        allowedPaths
       }
-      const handler = createRouteHandler(runtime)
+      const { handler, prerender } = createRoute(runtime)
+      prerenderVia ??= prerender
       const routeOptions = { method: routeMethods, handler, config: { routeFile }, ...(childLoggerFactory === undefined ? {} : { childLoggerFactory }) }
 
       if (isCatchAll || url === '/' || ignoreTrailingSlash) {
@@ -117,6 +175,35 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
         }
       })
     }
+
+    if (cached !== undefined && opts.prerender && prerenderVia !== undefined) {
+      const paths = pattern.params.length === 0 ? [canonicalPath(pattern.display) ?? pattern.display] : listedPaths ?? []
+      const render = prerenderVia
+      const prefix = fastify.prefix
+      prerenders.push(async function prerenderRoute () {
+        if (/[:*]/.test(prefix)) return // a parametric prefix has no single path to render
+        for (const path of paths) {
+          const full = canonicalPath(prefix + path) ?? path
+          try {
+            await render(full)
+          } catch (error) {
+            // As SPEC'd: a prerender failure falls back to generating on the first request.
+            fastify.log.warn({ err: error, routeFile, path: full }, 'prerender failed; the route will be generated on its first request')
+          }
+        }
+      })
+    }
+  }
+
+  if (prerenders.length > 0) {
+    fastify.addHook('onReady', async function routeHandlersPrerender () {
+      await Promise.all(prerenders.map((run) => run()))
+    })
+  }
+  if (cache !== undefined) {
+    fastify.addHook('onClose', async function routeHandlersOnClose () {
+      await cache.close()
+    })
   }
 }
 
@@ -138,17 +225,50 @@ function installErrorHandler (fastify: FastifyInstance, dev: boolean): void {
   })
 }
 
+/**
+ * The plugin. It validates options eagerly, decorates the app with `routeHandlersCache` (shared by
+ * every registration), and registers the routes in an encapsulated child context that receives
+ * Fastify's `prefix`, `logLevel` and `logSerializers`.
+ */
+async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOptions & FastifyPluginOptions): Promise<void> {
+  const opts = normalizeOptions(options)
+  if (!fastify.hasDecorator('routeHandlersCache')) {
+    const caches: ResponseCache[] = []
+    const introspection: RouteHandlersCache & { caches: ResponseCache[] } = {
+      caches,
+      stats () {
+        const total: CacheStats = { hits: 0, stale: 0, misses: 0, revalidations: 0, errors: 0, entries: 0, bytes: 0 }
+        for (const cache of caches) {
+          const stats = cache.stats()
+          for (const key of Object.keys(total) as Array<keyof CacheStats>) total[key] += stats[key]
+        }
+        return total
+      }
+    }
+    fastify.decorate('routeHandlersCache', introspection)
+  }
+  const { caches } = fastify.routeHandlersCache as RouteHandlersCache & { caches: ResponseCache[] }
+  await fastify.register(routeHandlersScope, {
+    opts,
+    caches,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ...(options.logSerializers === undefined ? {} : { logSerializers: options.logSerializers })
+  })
+}
+
 const plugin = fp(routeHandlers, {
   fastify: '5.x',
-  name: 'fastify-route-handlers',
-  // Encapsulated: Fastify's `prefix` applies, and our content-type parser stays in our scope.
-  encapsulate: true
+  name: 'fastify-route-handlers'
 })
 
 export default plugin
 export { plugin as routeHandlers }
-export type { RouteHandlersOptions } from './options.js'
+export type { RouteHandlersOptions, CacheOptions } from './options.js'
 export type { RouteContext, RouteHandler } from './handle.js'
 export type { Params } from './path-pattern.js'
 export type { FrhError } from './errors.js'
+export type { CacheStats } from './cache/response-cache.js'
+export type { CacheStore, CacheEntry } from './cache/store.js'
+export { MemoryStore } from './cache/memory-store.js'
 export * as errors from './errors.js'

@@ -1,6 +1,25 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { MemoryStore } from './cache/memory-store.js'
+import type { CachingMode, Milliseconds } from './cache/policy.js'
+import { isCacheStore, type CacheStore } from './cache/store.js'
 import { FRH_ERR_OPTS_DIR_MISSING, FRH_ERR_OPTS_INVALID } from './errors.js'
+
+/** Options of the response cache (`cache: { ... }`). */
+export interface CacheOptions {
+  /** Where entries live. @default new MemoryStore({ maxEntries, maxBytes }) */
+  store?: CacheStore
+  /** Bound of the default store: most entries. @default 1000 */
+  maxEntries?: number
+  /** Bound of the default store: most bytes. @default 52428800 (50 MiB) */
+  maxBytes?: number
+  /** A response body larger than this is streamed through and not cached. @default 2097152 (2 MiB) */
+  maxEntryBytes?: number
+  /** How long a request waits for another request's generation of the same key. @default 10000 */
+  lockTimeoutMs?: Milliseconds
+  /** The clock, in ms since the epoch; tests drive revalidation with it. @default Date.now */
+  now?: () => Milliseconds
+}
 
 /** Options of the `routeHandlers` Fastify plugin. */
 export interface RouteHandlersOptions {
@@ -18,19 +37,51 @@ export interface RouteHandlersOptions {
    * @default process.env.NODE_ENV !== 'production'
    */
   dev?: boolean
+  /**
+   * `'static'` is Next.js 14: a GET handler that does not read the request is cached.
+   * `'dynamic'` is Next.js 15: GET is cached only when the route opts in
+   * (`dynamic = 'force-static' | 'error'`, `revalidate`, or `generateStaticParams`).
+   * @default 'static'
+   */
+  caching?: CachingMode
+  /** The response cache's store and bounds; `false` turns the cache off. Never used in dev. */
+  cache?: CacheOptions | false
+  /** Outside dev, render static GET routes (and `generateStaticParams` paths) during `app.ready()`. @default true */
+  prerender?: boolean
+  /** Send Next.js 15.1+'s `Cache-Control` on cached responses (never overriding the handler's). @default true */
+  cacheControl?: boolean
+}
+
+export interface ResolvedCacheOptions {
+  readonly store: CacheStore
+  readonly maxEntryBytes: number
+  readonly lockTimeoutMs: Milliseconds
+  readonly now: () => Milliseconds
 }
 
 export interface ResolvedOptions {
   readonly dir: string
   readonly trailingSlash: boolean
   readonly dev: boolean
+  readonly caching: CachingMode
+  /** `false` when the cache is off (also always in dev). */
+  readonly cache: ResolvedCacheOptions | false
+  readonly prerender: boolean
+  readonly cacheControl: boolean
 }
 
+export const defaultMaxEntryBytes = 2 * 1024 * 1024
+export const defaultLockTimeoutMs = 10_000
+
 const defaults = {
-  trailingSlash: false
+  trailingSlash: false,
+  caching: 'static',
+  prerender: true,
+  cacheControl: true
 } as const
 
-const knownOptions = new Set(['dir', 'trailingSlash', 'dev'])
+const knownOptions = new Set(['dir', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl'])
+const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
 const fastifyRegisterOptions = new Set(['prefix', 'logLevel', 'logSerializers'])
 
@@ -72,5 +123,56 @@ export function normalizeOptions (options: unknown): ResolvedOptions {
   if (typeof dev !== 'boolean') {
     throw new FRH_ERR_OPTS_INVALID('dev', 'a boolean', describe(dev))
   }
-  return Object.freeze({ dir, trailingSlash, dev })
+  const caching = opts.caching ?? defaults.caching
+  if (caching !== 'static' && caching !== 'dynamic') {
+    throw new FRH_ERR_OPTS_INVALID('caching', "'static' or 'dynamic'", describe(caching))
+  }
+  const prerender = opts.prerender ?? defaults.prerender
+  if (typeof prerender !== 'boolean') throw new FRH_ERR_OPTS_INVALID('prerender', 'a boolean', describe(prerender))
+  const cacheControl = opts.cacheControl ?? defaults.cacheControl
+  if (typeof cacheControl !== 'boolean') throw new FRH_ERR_OPTS_INVALID('cacheControl', 'a boolean', describe(cacheControl))
+  const cache = normalizeCacheOptions(opts.cache)
+  // As `next dev`: nothing is cached in dev (the options are still validated above).
+  return Object.freeze({ dir, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl })
+}
+
+function positiveInteger (name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new FRH_ERR_OPTS_INVALID(name, 'a positive integer', describe(value))
+  }
+  return value
+}
+
+function normalizeCacheOptions (cache: unknown): ResolvedCacheOptions | false {
+  if (cache === false) return false
+  if (cache === undefined) cache = {}
+  if (cache === null || typeof cache !== 'object' || Array.isArray(cache)) {
+    throw new FRH_ERR_OPTS_INVALID('cache', 'false or an object', describe(cache))
+  }
+  const options = cache as Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    if (!knownCacheOptions.has(key)) throw new FRH_ERR_OPTS_INVALID(`cache.${key}`, `one of ${[...knownCacheOptions].join(', ')}`, `an unknown option '${key}'`)
+  }
+  let store: CacheStore
+  if (options.store !== undefined) {
+    if (!isCacheStore(options.store)) throw new FRH_ERR_OPTS_INVALID('cache.store', 'an object with get, set, delete and invalidateTags methods', describe(options.store))
+    if (options.maxEntries !== undefined || options.maxBytes !== undefined) {
+      throw new FRH_ERR_OPTS_INVALID('cache.maxEntries', 'left out when cache.store is given (bound the store itself)', describe(options.maxEntries ?? options.maxBytes))
+    }
+    store = options.store
+  } else {
+    store = new MemoryStore({
+      maxEntries: positiveInteger('cache.maxEntries', options.maxEntries, 1000),
+      maxBytes: positiveInteger('cache.maxBytes', options.maxBytes, 50 * 1024 * 1024)
+    })
+  }
+  const now = options.now ?? Date.now
+  if (typeof now !== 'function') throw new FRH_ERR_OPTS_INVALID('cache.now', 'a function returning milliseconds', describe(now))
+  return Object.freeze({
+    store,
+    maxEntryBytes: positiveInteger('cache.maxEntryBytes', options.maxEntryBytes, defaultMaxEntryBytes),
+    lockTimeoutMs: positiveInteger('cache.lockTimeoutMs', options.lockTimeoutMs, defaultLockTimeoutMs),
+    now: now as () => Milliseconds
+  })
 }

@@ -181,3 +181,62 @@ export function createParamsReader (pattern: RoutePattern, prefixSegments: numbe
     return params
   }
 }
+
+/**
+ * The request path in one canonical form, for cache keys: empty segments dropped (as routing
+ * does), each segment decoded and re-encoded, so `/caf%C3%A9` and `/café` agree while `/a%2Fb`
+ * (one segment) and `/a/b` (two) stay apart. No lossy normalisation.
+ * @returns undefined when a segment's percent-encoding is invalid
+ */
+export function canonicalPath (rawUrl: string): string | undefined {
+  const queryAt = rawUrl.indexOf('?')
+  const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)
+  let canonical = ''
+  for (const segment of path.split('/')) {
+    if (segment === '') continue
+    try {
+      canonical += '/' + encodeURIComponent(segment.includes('%') ? decodeURIComponent(segment) : segment)
+    } catch {
+      return undefined
+    }
+  }
+  return canonical === '' ? '/' : canonical
+}
+
+/**
+ * The path of a route for one set of params (from `generateStaticParams`), without the prefix.
+ * @returns undefined when the params do not fit the route (missing or mistyped values)
+ */
+export function pathForParams (pattern: RoutePattern, params: Record<string, unknown>): string | undefined {
+  const parts: string[] = []
+  const segments = pattern.display.split('/').filter((segment) => segment !== '')
+  let index = 0
+  for (const segment of segments) {
+    const spec = pattern.params.find((param) => param.index === index)
+    index++
+    if (spec === undefined) {
+      parts.push(encodeURIComponent(segment))
+      continue
+    }
+    const value = params[spec.name]
+    if (spec.kind === 'single') {
+      if (typeof value !== 'string' || value === '') return undefined
+      parts.push(encodeURIComponent(value))
+    } else if (Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')) {
+      if (value.length === 0 && spec.kind === 'catchAll') return undefined
+      for (const v of value as string[]) parts.push(encodeURIComponent(v))
+    } else if (value === undefined && spec.kind === 'optionalCatchAll') {
+      // the bare path
+    } else {
+      return undefined
+    }
+  }
+  return '/' + parts.join('/')
+}
+
+/** A canonical path without its first `count` segments (Fastify's prefix): Next.js's pathname. */
+export function stripSegments (path: string, count: number): string {
+  if (count === 0) return path
+  const rest = path.split('/').filter((segment) => segment !== '').slice(count)
+  return '/' + rest.join('/')
+}

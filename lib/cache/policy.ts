@@ -149,11 +149,6 @@ export function cacheControlFor (revalidate: Seconds | false): string {
   return `s-maxage=${revalidate}, stale-while-revalidate=${CACHE_ONE_YEAR - revalidate}`
 }
 
-/** How long a key that produced an unstorable response skips single-flight (Varnish hit-for-miss). */
-export function hitForMissMs (policy: RoutePolicy): Milliseconds {
-  return Math.min(policy.ttlMs ?? 60_000, 60_000)
-}
-
 /** How long to wait after a failed background regeneration before trying again. */
 export function retryAfterFailureMs (policy: RoutePolicy): Milliseconds {
   return Math.max(1000, Math.min(policy.ttlMs ?? 30_000, 30_000))

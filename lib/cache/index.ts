@@ -1,0 +1,42 @@
+/**
+ * `fastify-route-handlers/cache`: on-demand invalidation as in `next/cache`, and the store API.
+ */
+import { enableRequestContext, sharedContext } from '../context.js'
+import { liveCaches } from './response-cache.js'
+
+// Inside a route handler, an invalidation finishes before the response is sent (as in Next.js,
+// which awaits pending revalidations): the store must be reachable from the handler's call tree.
+enableRequestContext()
+
+function invalidate (tags: string[]): Promise<void> {
+  const done = Promise.all([...liveCaches].map((cache) => cache.invalidateTags(tags))).then(() => {})
+  const store = sharedContext.storage.getStore()
+  if (store !== undefined) (store.pending ??= []).push(done)
+  return done
+}
+
+function normalizePath (path: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`revalidatePath expects a path starting with '/', got '${String(path)}'`)
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+}
+
+/**
+ * Invalidate the cached response of a route path (without the Fastify prefix, as `nextUrl.pathname`).
+ * With `type: 'layout'`, every path below it too (`revalidatePath('/', 'layout')` clears all).
+ * The next request regenerates; in-flight generations of those paths are not stored.
+ */
+export function revalidatePath (path: string, type?: 'page' | 'layout'): Promise<void> {
+  const normalized = normalizePath(path)
+  return invalidate([type === 'layout' ? `_N_T_${normalized}/layout` : type === 'page' ? `_N_T_${normalized}/page` : `_N_T_${normalized}`])
+}
+
+/** Invalidate every cached entry carrying this tag. */
+export function revalidateTag (tag: string): Promise<void> {
+  if (typeof tag !== 'string' || tag === '') throw new TypeError('revalidateTag expects a non-empty string')
+  return invalidate([tag])
+}
+
+export { MemoryStore, defaultMaxBytes, defaultMaxEntries, type MemoryStoreOptions } from './memory-store.js'
+export type { CacheEntry, CacheStore } from './store.js'
+export type { CacheStats } from './response-cache.js'
+export type { CachingMode, Seconds, Milliseconds } from './policy.js'

@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger, FastifyReply } from 'fastify'
+import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
+import type { ResponseParts } from '../reply.js'
+import { cacheControlFor, unstorableReason, type Milliseconds } from './policy.js'
+import type { CacheEntry, CacheStore } from './store.js'
+
+export type CacheStatus = 'HIT' | 'STALE' | 'MISS'
+
+/** Counters exposed by the `routeHandlersCache` decorator. */
+export interface CacheStats {
+  hits: number
+  stale: number
+  misses: number
+  /** Background regenerations started after a stale hit. */
+  revalidations: number
+  /** Generations that threw, and background regenerations whose response could not be cached. */
+  errors: number
+  entries: number
+  bytes: number
+}
+
+/**
+ * What one generation produced: an entry every waiter can be answered from (normally also
+ * stored), or a response only its own request may get (`pass`: private, not 200, too large...).
+ */
+export type Outcome =
+  | { kind: 'entry', entry: CacheEntry }
+  | { kind: 'pass', parts: ResponseParts, reason: string }
+
+/** How long a key whose response could not be shared skips single-flight (Varnish hit-for-miss). */
+const passMs = 5000
+
+export interface ResponseCacheOptions {
+  store: CacheStore
+  now: () => Milliseconds
+  maxEntryBytes: number
+  lockTimeoutMs: Milliseconds
+  cacheControl: boolean
+  log: FastifyBaseLogger
+}
+
+/** Cache keys are bounded: long paths are replaced by their SHA-256, which cannot collide in practice. */
+const maxKeyLength = 512
+
+export function cacheKey (path: string): string {
+  return path.length <= maxKeyLength ? 'route:' + path : 'route#' + createHash('sha256').update(path).digest('base64url')
+}
+
+/** Next.js's implicit tags for a route path, so `revalidatePath(p)` and `revalidatePath(p, 'layout')` reach it. */
+export function implicitTags (pathname: string): string[] {
+  const tags = ['_N_T_/layout']
+  const segments = pathname.split('/').filter((segment) => segment !== '')
+  let path = ''
+  for (const segment of segments) {
+    path += '/' + segment
+    tags.push(`_N_T_${path}/layout`)
+  }
+  tags.push(`_N_T_${path === '' ? '/' : path}/route`, `_N_T_${path === '' ? '/' : path}`)
+  return tags
+}
+
+/** Precomputed per entry: what a hit writes besides the status headers. */
+interface Prepared {
+  names: string[]
+  values: string[]
+  body: Buffer
+  etag: string
+}
+
+const kCaches = Symbol.for('fastify-route-handlers.caches')
+const globals = globalThis as unknown as Record<symbol, Set<ResponseCache> | undefined>
+/** Every live cache in the process: `revalidatePath` / `revalidateTag` reach them all. */
+export const liveCaches: Set<ResponseCache> = globals[kCaches] ??= new Set()
+
+function timeout (ms: number): { promise: Promise<'timeout'>, cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined
+  const promise = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, ms, 'timeout') })
+  return { promise, cancel: () => clearTimeout(timer) }
+}
+
+/**
+ * The response cache of one plugin registration: stale-while-revalidate over a bounded store,
+ * single-flight per key with bounded waits, failures that keep the last good copy, and tag
+ * invalidation. It knows nothing of routes; `cached-route.ts` decides what to generate.
+ */
+export class ResponseCache {
+  readonly store: CacheStore
+  readonly now: () => Milliseconds
+  readonly maxEntryBytes: number
+  readonly lockTimeoutMs: Milliseconds
+  readonly log: FastifyBaseLogger
+  readonly #cacheControl: boolean
+  readonly #stats = { hits: 0, stale: 0, misses: 0, revalidations: 0, errors: 0 }
+  readonly #inflight = new Map<string, Promise<Outcome>>()
+  /** Keys whose last generation was unstorable: skip single-flight until then (hit-for-miss). */
+  readonly #passUntil = new Map<string, Milliseconds>()
+  /** Keys whose background regeneration failed: do not retry before then. */
+  readonly #retryAt = new Map<string, Milliseconds>()
+  readonly #prepared = new WeakMap<CacheEntry, Prepared>()
+  /** Bumped by every invalidation; a generation that started before one does not store. */
+  #epoch = 0
+  readonly #tagEpochs = new Map<string, number>()
+
+  constructor (options: ResponseCacheOptions) {
+    this.store = options.store
+    this.now = options.now
+    this.maxEntryBytes = options.maxEntryBytes
+    this.lockTimeoutMs = options.lockTimeoutMs
+    this.log = options.log
+    this.#cacheControl = options.cacheControl
+    liveCaches.add(this)
+  }
+
+  stats (): CacheStats {
+    const size = this.store.size?.() ?? { entries: 0, bytes: 0 }
+    return { ...this.#stats, ...size }
+  }
+
+  /** The stored entry, or undefined. A failing store is logged and treated as a miss. */
+  get (key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
+    try {
+      const found = this.store.get(key)
+      if (found === undefined || !(found instanceof Promise)) return found === undefined ? undefined : checkEntry(found)
+      return found.then(checkEntry, (error: Error) => {
+        this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, error) }, 'cache store read failed')
+        return undefined
+      })
+    } catch (error) {
+      this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, error as Error) }, 'cache store read failed')
+      return undefined
+    }
+  }
+
+  isFresh (entry: CacheEntry): boolean {
+    return entry.staleAt === undefined || this.now() < entry.staleAt
+  }
+
+  /** Whether a key recently produced an unstorable response and should bypass single-flight. */
+  passing (key: string): boolean {
+    const until = this.#passUntil.get(key)
+    if (until === undefined) return false
+    if (this.now() < until) return true
+    this.#passUntil.delete(key)
+    return false
+  }
+
+  /** The current invalidation epoch, taken when a generation starts. */
+  epoch (): number { return this.#epoch }
+
+  /**
+   * Run `generate` for `key` unless a run is already in flight, in which case wait for it — at
+   * most `lockTimeoutMs`, after which `undefined` tells the caller to answer on its own.
+   * Errors reach the leader and every waiter; nothing is stored for them.
+   */
+  async singleFlight (key: string, generate: () => Promise<Outcome>): Promise<{ outcome: Outcome | undefined, leader: boolean }> {
+    const running = this.#inflight.get(key)
+    if (running !== undefined) {
+      const timer = timeout(this.lockTimeoutMs)
+      try {
+        const result = await Promise.race([running, timer.promise])
+        return { outcome: result === 'timeout' ? undefined : result, leader: false }
+      } finally {
+        timer.cancel()
+      }
+    }
+    const flight = this.#run(key, generate)
+    this.#inflight.set(key, flight)
+    try {
+      return { outcome: await flight, leader: true }
+    } finally {
+      if (this.#inflight.get(key) === flight) this.#inflight.delete(key)
+    }
+  }
+
+  async #run (key: string, generate: () => Promise<Outcome>): Promise<Outcome> {
+    try {
+      const outcome = await generate()
+      if (outcome.kind === 'pass') {
+        this.#passUntil.set(key, this.now() + passMs)
+        boundMap(this.#passUntil)
+      }
+      return outcome
+    } catch (error) {
+      this.#stats.errors++
+      throw error
+    }
+  }
+
+  /**
+   * After a stale hit: regenerate once in the background. Concurrent stale hits and misses join
+   * the same flight; a failure keeps the stale entry, is logged, and waits `retryAfterMs`.
+   */
+  revalidateInBackground (key: string, generate: () => Promise<Outcome>, retryAfterMs: Milliseconds): void {
+    if (this.#inflight.has(key)) return
+    const retryAt = this.#retryAt.get(key)
+    if (retryAt !== undefined && this.now() < retryAt) return
+    this.#stats.revalidations++
+    this.singleFlight(key, generate).then(({ outcome }) => {
+      if (outcome !== undefined && outcome.kind === 'pass') {
+        this.#stats.errors++
+        this.log.warn({ key, reason: outcome.reason }, 'background revalidation produced a response that cannot be cached; serving the stale entry')
+        this.#retryAt.set(key, this.now() + retryAfterMs)
+      } else {
+        this.#retryAt.delete(key)
+      }
+    }, (error: unknown) => {
+      this.log.error({ err: error, key }, 'background revalidation failed; serving the stale entry')
+      this.#retryAt.set(key, this.now() + retryAfterMs)
+      boundMap(this.#retryAt)
+    })
+  }
+
+  /**
+   * Turn a generated response into an entry and store it — unless it may not be shared, is too
+   * large, or an invalidation of one of its tags happened while it was being generated.
+   */
+  async save (key: string, parts: ResponseParts, tags: string[], revalidate: number | false, startedEpoch: number): Promise<Outcome> {
+    const headers: Array<[string, string]> = parts.head.names.map((name, i) => [name, parts.head.values[i]!])
+    const reason = unstorableReason(parts.status, headers)
+    if (reason !== undefined) return { kind: 'pass', parts, reason }
+    const body = typeof parts.body === 'string' ? Buffer.from(parts.body) : parts.body
+    if (body !== null && !Buffer.isBuffer(body)) return { kind: 'pass', parts, reason: 'body larger than maxEntryBytes' }
+    const bytes = body ?? Buffer.alloc(0)
+    if (bytes.length > this.maxEntryBytes) return { kind: 'pass', parts: { ...parts, body: bytes }, reason: 'body larger than maxEntryBytes' }
+    const createdAt = this.now()
+    const etag = headers.find(([name]) => name === 'etag')?.[1] ?? `"${createHash('sha1').update(bytes).digest('base64url')}"`
+    const entry: CacheEntry = {
+      status: 200,
+      headers,
+      body: bytes,
+      etag,
+      tags,
+      createdAt,
+      staleAt: revalidate === false ? undefined : createdAt + revalidate * 1000,
+      revalidate
+    }
+    if (this.#invalidatedSince(tags, startedEpoch)) {
+      // Generated from data that was invalidated meanwhile: answer with it, but do not keep it.
+      return { kind: 'entry', entry }
+    }
+    try {
+      await this.store.set(key, entry)
+      this.#passUntil.delete(key)
+    } catch (error) {
+      this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('write', key, error as Error) }, 'cache store write failed')
+    }
+    return { kind: 'entry', entry }
+  }
+
+  #invalidatedSince (tags: string[], epoch: number): boolean {
+    if (this.#epoch === epoch) return false
+    return tags.some((tag) => (this.#tagEpochs.get(tag) ?? 0) > epoch)
+  }
+
+  /** Remove every entry with one of these tags, now; generations in flight will not store. */
+  async invalidateTags (tags: string[]): Promise<void> {
+    this.#epoch++
+    for (const tag of tags) this.#tagEpochs.set(tag, this.#epoch)
+    boundMap(this.#tagEpochs)
+    await this.store.invalidateTags(tags)
+  }
+
+  /**
+   * Answer from an entry: 304 for a matching `If-None-Match`, else the stored bytes. Headers are
+   * prepared once per entry; a hit builds no Request and copies no body.
+   */
+  send (reply: FastifyReply, entry: CacheEntry, status: CacheStatus): FastifyReply {
+    let prepared = this.#prepared.get(entry)
+    if (prepared === undefined) {
+      prepared = this.#prepare(entry)
+      this.#prepared.set(entry, prepared)
+    }
+    if (status === 'HIT') this.#stats.hits++
+    else if (status === 'STALE') this.#stats.stale++
+    else this.#stats.misses++
+
+    reply.code(200)
+    const { names, values } = prepared
+    for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i])
+    reply.header('x-nextjs-cache', status)
+    reply.header('cache-status', this.#cacheStatus(entry, status))
+    const ifNoneMatch = reply.request.headers['if-none-match']
+    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, prepared.etag)) {
+      reply.code(304)
+      return reply.send()
+    }
+    return reply.send(prepared.body)
+  }
+
+  #prepare (entry: CacheEntry): Prepared {
+    const names: string[] = []
+    const values: string[] = []
+    let cacheControl = false
+    let etag = false
+    for (const [name, value] of entry.headers) {
+      if (name === 'cache-control') cacheControl = true
+      if (name === 'etag') etag = true
+      names.push(name)
+      values.push(value)
+    }
+    // Never override a Cache-Control the handler chose.
+    if (!cacheControl && this.#cacheControl) {
+      names.push('cache-control')
+      values.push(cacheControlFor(entry.revalidate))
+    }
+    if (!etag) {
+      names.push('etag')
+      values.push(entry.etag)
+    }
+    const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+    return { names, values, body, etag: entry.etag }
+  }
+
+  /** RFC 9211 `Cache-Status`. */
+  #cacheStatus (entry: CacheEntry, status: CacheStatus): string {
+    if (status === 'MISS') return 'fastify-route-handlers; fwd=uri-miss; stored'
+    if (entry.staleAt === undefined) return 'fastify-route-handlers; hit'
+    const ttl = Math.floor((entry.staleAt - this.now()) / 1000)
+    return status === 'STALE'
+      ? `fastify-route-handlers; hit; ttl=${ttl}; detail=stale-while-revalidate`
+      : `fastify-route-handlers; hit; ttl=${ttl}`
+  }
+
+  /** Count a response from a cacheable route that could not be served from or stored in the cache. */
+  countMiss (): void { this.#stats.misses++ }
+
+  async close (): Promise<void> {
+    liveCaches.delete(this)
+    await this.store.close?.()
+  }
+}
+
+/** `If-None-Match` matching (weak comparison, lists, `*`), RFC 9110 §13.1.2. */
+export function etagMatches (header: string, etag: string): boolean {
+  if (header.trim() === '*') return true
+  const opaque = etag.startsWith('W/') ? etag.slice(2) : etag
+  for (const candidate of header.split(',')) {
+    const trimmed = candidate.trim()
+    if ((trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed) === opaque) return true
+  }
+  return false
+}
+
+/** Validate an entry read back from a store: a corrupt or foreign value is a miss, never served. */
+function checkEntry (entry: CacheEntry | undefined): CacheEntry | undefined {
+  if (entry === undefined || entry === null || typeof entry !== 'object') return undefined
+  if (entry.status !== 200 || !(entry.body instanceof Uint8Array) || !Array.isArray(entry.headers) || typeof entry.etag !== 'string') return undefined
+  return entry
+}
+
+/** Bookkeeping maps keyed by URL must not grow without bound under attacker-chosen URLs. */
+function boundMap (map: Map<string, unknown>, max = 10_000): void {
+  if (map.size <= max) return
+  const excess = map.size - max
+  let removed = 0
+  for (const key of map.keys()) {
+    if (removed++ >= excess) break
+    map.delete(key)
+  }
+}
