@@ -85,11 +85,17 @@ function staticRequestSource (path: string, bodyLimit: number | undefined): Fast
   } as unknown as FastifyRequest
 }
 
-/** The real request, seen as a GET of its canonical path: what a cache generation may read. */
+/**
+ * The real request, seen as a GET of its canonical path (the cache key's form, so a stored body
+ * can never echo another spelling of the path) with its real query and headers: reading those
+ * makes the route dynamic, and the handler must then still answer this client correctly.
+ */
 function canonicalRequestSource (request: FastifyRequest, path: string): FastifyRequest {
+  const rawUrl = request.raw.url ?? '/'
+  const queryAt = rawUrl.indexOf('?')
   return {
     method: 'GET',
-    raw: { url: path, headers: request.raw.headers },
+    raw: { url: queryAt === -1 ? path : path + rawUrl.slice(queryAt), headers: request.raw.headers },
     get host () { return request.host },
     get protocol () { return request.protocol },
     body: undefined,
@@ -125,6 +131,10 @@ async function captureBody (parts: ResponseParts, limit: number): Promise<Respon
     cancel: (reason) => reader.cancel(reason)
   })
   return { ...parts, body: rest }
+}
+
+function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function'
 }
 
 /**
@@ -189,7 +199,7 @@ export function createRoute (runtime: RouteRuntime): {
     const cache = route.cache
     const key = route.keyFor(path)
     const found = cache.get(key)
-    const entry = found instanceof Promise ? await found : found
+    const entry = isThenable(found) ? await found : found
     if (entry !== undefined) {
       if (cache.isFresh(entry)) return cache.send(reply, entry, 'HIT')
       cache.revalidateInBackground(key, () => generate(route, key, path, params, undefined), route.retryAfterFailureMs)

@@ -28,7 +28,8 @@ export class MemoryStore implements CacheStore {
   readonly maxEntries: number
   readonly maxBytes: number
   #lru: LRUCache<string, CacheEntry>
-  #keysByTag = new Map<string, Set<string>>()
+  /** Tag → key, or keys: most implicit tags (a path's own) have one key, and a Set each would double the memory. */
+  #keysByTag = new Map<string, string | Set<string>>()
 
   constructor (options: MemoryStoreOptions = {}) {
     this.maxEntries = bound('maxEntries', options.maxEntries, defaultMaxEntries)
@@ -49,9 +50,10 @@ export class MemoryStore implements CacheStore {
     this.#lru.set(key, entry)
     if (this.#lru.peek(key) !== entry) return // too large for the bound: not kept
     for (const tag of entry.tags) {
-      let keys = this.#keysByTag.get(tag)
-      if (keys === undefined) this.#keysByTag.set(tag, keys = new Set())
-      keys.add(key)
+      const keys = this.#keysByTag.get(tag)
+      if (keys === undefined || keys === key) this.#keysByTag.set(tag, key)
+      else if (typeof keys === 'string') this.#keysByTag.set(tag, new Set([keys, key]))
+      else keys.add(key)
     }
   }
 
@@ -63,7 +65,7 @@ export class MemoryStore implements CacheStore {
     for (const tag of tags) {
       const keys = this.#keysByTag.get(tag)
       if (keys === undefined) continue
-      for (const key of [...keys]) this.#lru.delete(key)
+      for (const key of typeof keys === 'string' ? [keys] : [...keys]) this.#lru.delete(key)
     }
   }
 
@@ -74,9 +76,11 @@ export class MemoryStore implements CacheStore {
   #unindex (key: string, entry: CacheEntry): void {
     for (const tag of entry.tags) {
       const keys = this.#keysByTag.get(tag)
-      if (keys === undefined) continue
-      keys.delete(key)
-      if (keys.size === 0) this.#keysByTag.delete(tag)
+      if (keys === key) this.#keysByTag.delete(tag)
+      else if (typeof keys === 'object') {
+        keys.delete(key)
+        if (keys.size === 0) this.#keysByTag.delete(tag)
+      }
     }
   }
 }

@@ -121,8 +121,8 @@ export class ResponseCache {
   get (key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
     try {
       const found = this.store.get(key)
-      if (found === undefined || !(found instanceof Promise)) return found === undefined ? undefined : checkEntry(found)
-      return found.then(checkEntry, (error: Error) => {
+      if (found === undefined || found === null || typeof (found as Promise<CacheEntry>).then !== 'function') return checkEntry(found as CacheEntry | undefined)
+      return Promise.resolve(found).then(checkEntry, (error: Error) => {
         this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, error) }, 'cache store read failed')
         return undefined
       })

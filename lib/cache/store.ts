@@ -34,11 +34,15 @@ export interface CacheStore {
   close? (): Promise<void> | void
 }
 
-/** Bytes an entry costs in memory: body, headers, key, tags, and a fixed allowance for the objects. */
+/**
+ * Bytes an entry costs in memory: body, headers, key and tags, plus what the objects around them
+ * cost in V8 (entry, arrays, Buffer, LRU and tag-index slots, the prepared headers of a hit).
+ * Calibrated with `npm run bench:memory` so that the heap stays within `maxBytes` plus a constant.
+ */
 export function entrySize (key: string, entry: CacheEntry): number {
-  let size = 256 + key.length * 2 + entry.body.byteLength + entry.etag.length * 2
-  for (const [name, value] of entry.headers) size += 32 + (name.length + value.length) * 2
-  for (const tag of entry.tags) size += 64 + tag.length * 2 // the tag index holds the key once per tag
+  let size = 1024 + key.length * 2 + entry.body.byteLength + entry.etag.length * 2
+  for (const [name, value] of entry.headers) size += 96 + (name.length + value.length) * 2
+  for (const tag of entry.tags) size += 160 + tag.length * 2
   return size
 }
 
