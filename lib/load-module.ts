@@ -84,7 +84,8 @@ export async function loadRouteModule (route: RouteFile): Promise<{ module: Rout
     const handler = exports[method]
     if (handler === undefined) continue
     if (typeof handler !== 'function') {
-      throw new FRH_ERR_MODULE_EXPORT_INVALID(route.relative, method, handler === null ? 'null' : `a ${typeof handler}`)
+      const type = typeof handler
+      throw new FRH_ERR_MODULE_EXPORT_INVALID(route.relative, method, handler === null ? 'null' : `${type === 'object' ? 'an' : 'a'} ${type}`)
     }
     methods[method] = handler as AnyRouteHandler
   }
