@@ -37,9 +37,17 @@ let tsxApi: Promise<TsxApi> | undefined
  * Load a `.ts` route file through tsx when no TypeScript loader is active. One tsx namespace for
  * the whole process, so two route files that import the same helper share one instance of it,
  * and tsx stays scoped to our imports: it does not hook the app's own module loading.
+ *
+ * Both of tsx's hooks are registered in that namespace, as tsx's own `tsImport()` does: in a host
+ * app without `"type": "module"`, a `.ts` route is compiled to CommonJS and its imports become
+ * `require()` calls, which only tsx's CommonJS hook can serve (without it, a `.ts` helper
+ * imported by the route reaches Node untranspiled and fails to parse).
  */
 async function importWithTsx (url: string): Promise<Record<string, unknown>> {
-  tsxApi ??= import('tsx/esm/api').then(({ register }) => register({ namespace: 'fastify-route-handlers' }) as unknown as TsxApi)
+  tsxApi ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    cjs.register({ namespace: 'fastify-route-handlers' })
+    return esm.register({ namespace: 'fastify-route-handlers' }) as unknown as TsxApi
+  })
   return (await tsxApi).import(url, import.meta.url)
 }
 
@@ -76,7 +84,8 @@ export async function loadRouteModule (route: RouteFile): Promise<{ module: Rout
     const handler = exports[method]
     if (handler === undefined) continue
     if (typeof handler !== 'function') {
-      throw new FRH_ERR_MODULE_EXPORT_INVALID(route.relative, method, handler === null ? 'null' : `a ${typeof handler}`)
+      const type = typeof handler
+      throw new FRH_ERR_MODULE_EXPORT_INVALID(route.relative, method, handler === null ? 'null' : `${type === 'object' ? 'an' : 'a'} ${type}`)
     }
     methods[method] = handler as AnyRouteHandler
   }

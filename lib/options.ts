@@ -115,11 +115,12 @@ export function normalizeOptions (options: unknown): ResolvedOptions {
   } catch {}
   if (!isDirectory) throw new FRH_ERR_OPTS_DIR_MISSING(dir)
 
-  const trailingSlash = opts.trailingSlash ?? defaults.trailingSlash
+  // Only a missing option (undefined) takes the default: `null` is a wrong type like any other.
+  const trailingSlash = opts.trailingSlash === undefined ? defaults.trailingSlash : opts.trailingSlash
   if (typeof trailingSlash !== 'boolean') {
     throw new FRH_ERR_OPTS_INVALID('trailingSlash', 'a boolean', describe(trailingSlash))
   }
-  const dev = opts.dev ?? process.env.NODE_ENV !== 'production'
+  const dev = opts.dev === undefined ? process.env.NODE_ENV !== 'production' : opts.dev
   if (typeof dev !== 'boolean') {
     throw new FRH_ERR_OPTS_INVALID('dev', 'a boolean', describe(dev))
   }

@@ -80,7 +80,8 @@ export function toRoutePattern (route: RouteFile): RoutePattern {
     if (kind !== 'single' && !isLast) throw invalid(segment, 'a catch-all segment must be the last folder before route.ts.')
 
     const marker = kind === 'single' ? '[]' : '[...]'
-    paramNames.push({ key: [...shapeParts, marker].join('/'), name })
+    // `[...a]` beside `[[...b]]` is a conflict of URLs, not of names: give each kind its own key.
+    paramNames.push({ key: [...shapeParts, kind === 'optionalCatchAll' ? '[[...]]' : marker].join('/'), name })
     params.push({ name, kind, index: shapeParts.length })
     displayParts.push(segment)
     if (kind === 'single') {
@@ -112,17 +113,19 @@ export function assertNoConflicts (routes: Array<{ route: RouteFile, pattern: Ro
   const byShape = new Map<string, RouteFile>()
   const byParamKey = new Map<string, { route: RouteFile, name: string }>()
   for (const { route, pattern } of routes) {
-    for (const shape of pattern.shapes) {
-      const other = byShape.get(shape)
-      if (other !== undefined) throw new FRH_ERR_ROUTE_CONFLICT(other.relative, route.relative, pattern.display)
-      byShape.set(shape, route)
-    }
+    // Names first: `[id]/route.ts` beside `[slug]/route.ts` also share a URL shape, but what is
+    // wrong is the name, as Next.js reports it.
     for (const { key, name } of pattern.paramNames) {
       const other = byParamKey.get(key)
       if (other === undefined) byParamKey.set(key, { route, name })
       else if (other.name !== name) {
         throw new FRH_ERR_ROUTE_PARAM_NAME_CONFLICT(other.route.relative, route.relative, other.name, name, key)
       }
+    }
+    for (const shape of pattern.shapes) {
+      const other = byShape.get(shape)
+      if (other !== undefined) throw new FRH_ERR_ROUTE_CONFLICT(other.relative, route.relative, pattern.display)
+      byShape.set(shape, route)
     }
   }
 }
