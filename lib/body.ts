@@ -18,6 +18,15 @@ export function bodyUnusable (): TypeError {
 }
 
 /**
+ * Node reports a client that leaves mid-body as an `'error'` (`aborted`, `ECONNRESET`) on the
+ * request before `'close'`: that is the client's doing, not a server fault, so it becomes our 400
+ * (logged at info level by Fastify) instead of reaching the error handler as a 500.
+ */
+function streamError (error: Error): Error {
+  return (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? new FRH_ERR_REQUEST_BODY_ABORTED(error) : error
+}
+
+/**
  * Collect a request body into one Buffer, with Fastify's guards: over `limit` bytes → 413, a
  * length that differs from `Content-Length` → 400, a client that goes away → 400, never a hang.
  */
@@ -55,7 +64,7 @@ export function readBody ({ stream, limit, expectedLength }: BodySource): Promis
     }
     const onError = (error: Error): void => {
       cleanup()
-      reject(error)
+      reject(streamError(error))
     }
     const onClose = (): void => {
       cleanup()
@@ -103,7 +112,7 @@ export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFi
     cleanup()
     controller.close()
   }
-  const onError = (error: Error): void => fail(error)
+  const onError = (error: Error): void => fail(streamError(error))
   const onClose = (): void => fail(new FRH_ERR_REQUEST_BODY_ABORTED())
 
   return new ReadableStream<Uint8Array>({
