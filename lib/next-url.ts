@@ -11,6 +11,9 @@
 // no backslashes, nothing it percent-encodes.
 const normalPathRe = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%.]*$/
 const dotSegmentRe = /(^|\/)(\.|%2e){1,2}(\/|$)/i
+// A query the WHATWG parser would return unchanged: printable ASCII except what its special-query
+// percent-encode set escapes (`"`, `'`, `<`, `>`) and `#`, which would start a fragment.
+const normalSearchRe = /^[!$-&(-;=?-~]*$/
 
 export interface NextUrlParts {
   /** `http:` or `https:` */
@@ -33,6 +36,7 @@ export class NextURL {
   #pathname: string | undefined
   #basePath: string | undefined
   #searchParams: URLSearchParams | undefined
+  #search: string | undefined
 
   constructor (parts: NextUrlParts) {
     this[kParts] = parts
@@ -42,7 +46,7 @@ export class NextURL {
   get #full (): URL {
     if (this.#url === undefined) {
       const parts = this[kParts]
-      this.#url = new URL(parts.rawPath + this.search, `${parts.protocol}//${parts.host}`)
+      this.#url = new URL(parts.rawPath + parts.search, `${parts.protocol}//${parts.host}`)
     }
     return this.#url
   }
@@ -84,13 +88,22 @@ export class NextURL {
     return this.#basePath as string
   }
 
+  /** The query as sent, or as the WHATWG parser normalises it when that would change it. */
+  get #sentSearch (): string {
+    if (this.#search === undefined) {
+      const search = this[kParts].search
+      this.#search = normalSearchRe.test(search) ? search : this.#full.search
+    }
+    return this.#search
+  }
+
   get searchParams (): URLSearchParams {
-    this.#searchParams ??= new URLSearchParams(this[kParts].search)
+    this.#searchParams ??= new URLSearchParams(this.#sentSearch)
     return this.#searchParams
   }
 
   get search (): string {
-    if (this.#searchParams === undefined) return this[kParts].search
+    if (this.#searchParams === undefined) return this.#sentSearch
     const search = this.#searchParams.toString()
     return search === '' ? '' : '?' + search
   }
@@ -110,6 +123,7 @@ export class NextURL {
     this.#pathname = undefined
     this.#basePath = undefined
     this.#searchParams = undefined
+    this.#search = undefined
   }
 
   get origin (): string { return `${this[kParts].protocol}//${this.host}` }
