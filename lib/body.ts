@@ -27,13 +27,21 @@ function streamError (error: Error): Error {
 }
 
 /**
+ * Why a body stream can no longer be read: it was read to its end already (`Body is unusable`), or
+ * it was destroyed before its end, which for a request means the client left mid-body (400).
+ */
+function consumedError (stream: Readable): Error {
+  return stream.readableEnded ? bodyUnusable() : new FRH_ERR_REQUEST_BODY_ABORTED()
+}
+
+/**
  * Collect a request body into one Buffer, with Fastify's guards: over `limit` bytes → 413, a
  * length that differs from `Content-Length` → 400, a client that goes away → 400, never a hang.
  */
 export function readBody ({ stream, limit, expectedLength }: BodySource): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (stream.readableEnded || stream.destroyed) {
-      reject(bodyUnusable())
+      reject(consumedError(stream))
       return
     }
     const chunks: Buffer[] = []
@@ -124,7 +132,7 @@ export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFi
       if (!started) {
         started = true
         onFirstRead()
-        if (stream.readableEnded || stream.destroyed) return fail(bodyUnusable())
+        if (stream.readableEnded || stream.destroyed) return fail(consumedError(stream))
         stream.on('data', onData)
         stream.on('end', onEnd)
         stream.on('error', onError)
