@@ -30,12 +30,46 @@ export interface NextUrlParts {
 
 const kParts = Symbol('nextUrl.parts')
 
+/**
+ * `nextUrl.searchParams`: tells its NextURL when it is changed. As with a WHATWG URL, only a change
+ * re-serialises the query (`%20` becomes `+`); reading a parameter leaves `search` and `href` as sent.
+ */
+class LinkedSearchParams extends URLSearchParams {
+  #changed: () => void
+
+  constructor (init: string, changed: () => void) {
+    super(init)
+    this.#changed = changed
+  }
+
+  override append (...args: Parameters<URLSearchParams['append']>): void {
+    super.append(...args)
+    this.#changed()
+  }
+
+  override delete (...args: Parameters<URLSearchParams['delete']>): void {
+    super.delete(...args)
+    this.#changed()
+  }
+
+  override set (...args: Parameters<URLSearchParams['set']>): void {
+    super.set(...args)
+    this.#changed()
+  }
+
+  override sort (): void {
+    super.sort()
+    this.#changed()
+  }
+}
+
 export class NextURL {
   [kParts]: NextUrlParts
   #url: URL | undefined
   #pathname: string | undefined
   #basePath: string | undefined
   #searchParams: URLSearchParams | undefined
+  #searchChanged = false
   #search: string | undefined
 
   constructor (parts: NextUrlParts) {
@@ -98,18 +132,23 @@ export class NextURL {
   }
 
   get searchParams (): URLSearchParams {
-    this.#searchParams ??= new URLSearchParams(this.#sentSearch)
+    this.#searchParams ??= new LinkedSearchParams(this.#sentSearch, () => { this.#searchChanged = true })
     return this.#searchParams
   }
 
   get search (): string {
-    if (this.#searchParams === undefined) return this.#sentSearch
+    if (this.#searchParams === undefined || !this.#searchChanged) return this.#sentSearch
     const search = this.#searchParams.toString()
     return search === '' ? '' : '?' + search
   }
 
+  /** As a URL's `search` setter: the value is percent-encoded where needed, not re-serialised. */
   set search (value: string) {
-    this.#searchParams = new URLSearchParams(value)
+    const url = new URL(this.#full.href)
+    url.search = value
+    this.#search = url.search
+    this.#searchParams = undefined
+    this.#searchChanged = false
   }
 
   get href (): string {
@@ -123,6 +162,7 @@ export class NextURL {
     this.#pathname = undefined
     this.#basePath = undefined
     this.#searchParams = undefined
+    this.#searchChanged = false
     this.#search = undefined
   }
 
