@@ -18,13 +18,30 @@ export function bodyUnusable (): TypeError {
 }
 
 /**
+ * Node reports a client that leaves mid-body as an `'error'` (`aborted`, `ECONNRESET`) on the
+ * request before `'close'`: that is the client's doing, not a server fault, so it becomes our 400
+ * (logged at info level by Fastify) instead of reaching the error handler as a 500.
+ */
+function streamError (error: Error): Error {
+  return (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? new FRH_ERR_REQUEST_BODY_ABORTED(error) : error
+}
+
+/**
+ * Why a body stream can no longer be read: it was read to its end already (`Body is unusable`), or
+ * it was destroyed before its end, which for a request means the client left mid-body (400).
+ */
+function consumedError (stream: Readable): Error {
+  return stream.readableEnded ? bodyUnusable() : new FRH_ERR_REQUEST_BODY_ABORTED()
+}
+
+/**
  * Collect a request body into one Buffer, with Fastify's guards: over `limit` bytes → 413, a
  * length that differs from `Content-Length` → 400, a client that goes away → 400, never a hang.
  */
 export function readBody ({ stream, limit, expectedLength }: BodySource): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (stream.readableEnded || stream.destroyed) {
-      reject(bodyUnusable())
+      reject(consumedError(stream))
       return
     }
     const chunks: Buffer[] = []
@@ -55,7 +72,7 @@ export function readBody ({ stream, limit, expectedLength }: BodySource): Promis
     }
     const onError = (error: Error): void => {
       cleanup()
-      reject(error)
+      reject(streamError(error))
     }
     const onClose = (): void => {
       cleanup()
@@ -103,7 +120,7 @@ export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFi
     cleanup()
     controller.close()
   }
-  const onError = (error: Error): void => fail(error)
+  const onError = (error: Error): void => fail(streamError(error))
   const onClose = (): void => fail(new FRH_ERR_REQUEST_BODY_ABORTED())
 
   return new ReadableStream<Uint8Array>({
@@ -115,7 +132,7 @@ export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFi
       if (!started) {
         started = true
         onFirstRead()
-        if (stream.readableEnded || stream.destroyed) return fail(bodyUnusable())
+        if (stream.readableEnded || stream.destroyed) return fail(consumedError(stream))
         stream.on('data', onData)
         stream.on('end', onEnd)
         stream.on('error', onError)

@@ -11,6 +11,9 @@
 // no backslashes, nothing it percent-encodes.
 const normalPathRe = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%.]*$/
 const dotSegmentRe = /(^|\/)(\.|%2e){1,2}(\/|$)/i
+// A query the WHATWG parser would return unchanged: printable ASCII except what its special-query
+// percent-encode set escapes (`"`, `'`, `<`, `>`) and `#`, which would start a fragment.
+const normalSearchRe = /^[!$-&(-;=?-~]*$/
 
 export interface NextUrlParts {
   /** `http:` or `https:` */
@@ -33,12 +36,47 @@ export interface NextUrlParts {
 
 const kParts = Symbol('nextUrl.parts')
 
+/**
+ * `nextUrl.searchParams`: tells its NextURL when it is changed. As with a WHATWG URL, only a change
+ * re-serialises the query (`%20` becomes `+`); reading a parameter leaves `search` and `href` as sent.
+ */
+class LinkedSearchParams extends URLSearchParams {
+  #changed: () => void
+
+  constructor (init: string, changed: () => void) {
+    super(init)
+    this.#changed = changed
+  }
+
+  override append (...args: Parameters<URLSearchParams['append']>): void {
+    super.append(...args)
+    this.#changed()
+  }
+
+  override delete (...args: Parameters<URLSearchParams['delete']>): void {
+    super.delete(...args)
+    this.#changed()
+  }
+
+  override set (...args: Parameters<URLSearchParams['set']>): void {
+    super.set(...args)
+    this.#changed()
+  }
+
+  override sort (): void {
+    super.sort()
+    this.#changed()
+  }
+}
+
 export class NextURL {
   [kParts]: NextUrlParts
   #url: URL | undefined
   #pathname: string | undefined
   #basePath: string | undefined
   #searchParams: URLSearchParams | undefined
+  #searchChanged = false
+  #search: string | undefined
 
   constructor (parts: NextUrlParts) {
     this[kParts] = parts
@@ -48,8 +86,7 @@ export class NextURL {
   get #full (): URL {
     if (this.#url === undefined) {
       const parts = this[kParts]
-      const search = this.#searchParams === undefined ? parts.search : this.#searchParams.toString()
-      this.#url = new URL(parts.rawPath + (search === '' || search.startsWith('?') ? search : '?' + search), `${parts.protocol}//${parts.host}`)
+      this.#url = new URL(parts.rawPath + parts.search, `${parts.protocol}//${parts.host}`)
     }
     return this.#url
   }
@@ -91,21 +128,35 @@ export class NextURL {
     return this.#basePath as string
   }
 
+  /** The query as sent, or as the WHATWG parser normalises it when that would change it. */
+  get #sentSearch (): string {
+    if (this.#search === undefined) {
+      const search = this[kParts].search
+      this.#search = normalSearchRe.test(search) ? search : this.#full.search
+    }
+    return this.#search
+  }
+
   get searchParams (): URLSearchParams {
     this[kParts].track?.('nextUrl.searchParams')
-    this.#searchParams ??= new URLSearchParams(this[kParts].search)
+    this.#searchParams ??= new LinkedSearchParams(this.#sentSearch, () => { this.#searchChanged = true })
     return this.#searchParams
   }
 
   get search (): string {
     this[kParts].track?.('nextUrl.search')
-    if (this.#searchParams === undefined) return this[kParts].search
+    if (this.#searchParams === undefined || !this.#searchChanged) return this.#sentSearch
     const search = this.#searchParams.toString()
     return search === '' ? '' : '?' + search
   }
 
+  /** As a URL's `search` setter: the value is percent-encoded where needed, not re-serialised. */
   set search (value: string) {
-    this.#searchParams = new URLSearchParams(value)
+    const url = new URL(this.#full.href)
+    url.search = value
+    this.#search = url.search
+    this.#searchParams = undefined
+    this.#searchChanged = false
   }
 
   get href (): string {
@@ -120,6 +171,8 @@ export class NextURL {
     this.#pathname = undefined
     this.#basePath = undefined
     this.#searchParams = undefined
+    this.#searchChanged = false
+    this.#search = undefined
   }
 
   get origin (): string {
