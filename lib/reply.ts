@@ -182,6 +182,7 @@ async function sendNative (reply: FastifyReply, response: Response, context: Wri
   const source = undiciStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[undiciStateSlot]?.body?.source
   if (typeof source === 'string') return sendKnownLength(reply, source)
   if (source instanceof Uint8Array) return reply.send(toBuffer(source))
+  if (source instanceof Blob) return reply.send(Buffer.from(await source.arrayBuffer()))
   return sendStream(reply, body)
 }
 
