@@ -200,9 +200,14 @@ function sendKnownLength (reply: FastifyReply, body: string): FastifyReply {
   return reply.send(body)
 }
 
+/** 204 and 304 never carry a body (RFC 9110 §6.4.1); only a look-alike Response can hold one there. */
+function nullBodyStatus (reply: FastifyReply): boolean {
+  return reply.statusCode === 204 || reply.statusCode === 304
+}
+
 function sendStream (reply: FastifyReply, body: ReadableStream<Uint8Array> | null): FastifyReply {
   if (body === null) return reply.send()
-  if (reply.request.method === 'HEAD') {
+  if (reply.request.method === 'HEAD' || nullBodyStatus(reply)) {
     body.cancel().catch(() => {})
     return reply.send()
   }
