@@ -37,6 +37,9 @@ class Connection {
     return new Promise((resolve) => { this.waiter = resolve })
   }
 
+  /** Resolves when more bytes arrived (in `buffer`) or the connection ended (`ended`). */
+  waitForData () { return this.#more() }
+
   write (text) { this.socket.write(text) }
 
   get (path, extraHeaders = '') {
