@@ -23,6 +23,24 @@ t.test('status and status text are written', async (t) => {
   const teapot = await app.inject({ method: 'POST', url: '/status' })
   t.equal(teapot.statusCode, 418)
   t.equal(teapot.statusMessage, 'Short And Stout')
+  const accepted = await app.inject({ method: 'PATCH', url: '/status' })
+  t.equal(accepted.statusCode, 202)
+  t.equal(accepted.statusMessage, 'Taken Later')
+  t.equal(accepted.body, 'accepted')
+})
+
+t.test('a status outside 200-599 is a coded 500', async (t) => {
+  const app = await build(t)
+  for (const status of [101, 199, 600, 1000]) {
+    const res = await app.inject({ method: 'PUT', url: `/status?status=${status}` })
+    t.equal(res.statusCode, 500, String(status))
+    t.equal(res.json().code, 'FRH_ERR_HANDLER_INVALID_STATUS', String(status))
+    t.match(res.json().message, `status ${status}`)
+    t.notOk('x-from' in res.headers, `${status}: no header of the refused response`)
+  }
+  const valid = await app.inject({ method: 'PUT', url: '/status?status=299' })
+  t.equal(valid.statusCode, 299)
+  t.equal(valid.headers['x-from'], 'like')
 })
 
 t.test('several Set-Cookie headers stay separate', async (t) => {
@@ -183,7 +201,7 @@ t.test('a keep-alive connection still works after a response with hop-by-hop hea
 
 t.test('a header value with CR/LF or NUL is a 500 and never an injected header', async (t) => {
   const app = await build(t)
-  for (const url of ['/crlf', '/crlf?nul=1']) {
+  for (const url of ['/crlf', '/crlf?nul=1', '/crlf?form=array', '/crlf?form=name']) {
     const res = await app.inject(url)
     t.equal(res.statusCode, 500, url)
     t.equal(res.json().code, 'FRH_ERR_HANDLER_INVALID_HEADER', url)

@@ -62,22 +62,36 @@ t.test('a streamed body arrives chunk by chunk', guard, async (t) => {
   t.equal(rest, 'second\n')
 })
 
-t.test('a client that disconnects mid-stream cancels the stream and aborts request.signal, silently', guard, async (t) => {
-  const { app, port, lines } = await listen(t)
-  const record = globalThis.__disconnect = { cancelled: deferred(), aborted: deferred() }
-  const res = await get(port, '/disconnect')
-  t.equal(res.statusCode, 200)
-  const [first] = await once(res, 'data')
-  t.equal(first.toString(), 'started\n')
-  res.destroy()
+for (const responseClass of ['web', 'next']) {
+  t.test(`a client that disconnects mid-stream cancels a ${responseClass} Response's stream and aborts request.signal, silently`, guard, async (t) => {
+    const { app, port, lines } = await listen(t)
+    const record = globalThis.__disconnect = { cancelled: deferred(), aborted: deferred() }
+    const res = await get(port, `/disconnect?class=${responseClass}`)
+    t.equal(res.statusCode, 200)
+    const [first] = await once(res, 'data')
+    t.equal(first.toString(), 'started\n')
+    res.destroy()
 
-  await record.cancelled.promise
-  t.pass('the body stream was cancelled')
-  t.equal(await record.aborted.promise, true, 'request.signal aborted')
-  await app.close() // every log line of the request is written
-  t.ok(lines.some((line) => line.msg === 'incoming request'), 'the log was captured')
-  const errors = lines.filter((line) => line.level >= 50)
-  t.same(errors, [], 'nothing logged at error level')
+    await record.cancelled.promise
+    t.pass('the body stream was cancelled')
+    t.equal(await record.aborted.promise, true, 'request.signal aborted')
+    await app.close() // every log line of the request is written
+    t.ok(lines.some((line) => line.msg === 'incoming request'), 'the log was captured')
+    const errors = lines.filter((line) => line.level >= 50)
+    t.same(errors, [], 'nothing logged at error level')
+  })
+}
+
+t.test('a client that leaves before the handler answers aborts request.signal, silently', guard, async (t) => {
+  const { app, port, lines } = await listen(t)
+  const record = globalThis.__waitAbort = { started: deferred(), aborted: deferred() }
+  const request = http.get({ host: '127.0.0.1', port, path: '/wait-abort', agent: false })
+  request.on('error', () => {})
+  await record.started.promise
+  request.destroy()
+  t.equal(await record.aborted.promise, true, 'request.signal aborted while the handler waited')
+  await app.close()
+  t.same(lines.filter((line) => line.level >= 50), [], 'nothing logged at error level')
 })
 
 t.test('a stream that errors midway ends the connection without the chunked terminator', guard, async (t) => {
