@@ -141,6 +141,15 @@ t.test('HEAD sends the headers and no body', async (t) => {
   const stream = await app.inject({ method: 'HEAD', url: '/body/stream' })
   t.equal(stream.statusCode, 200)
   t.equal(stream.body, '')
+  for (const kind of ['stream', 'next-stream', 'like']) {
+    const res = await app.inject({ method: 'HEAD', url: `/empty/200?class=${kind}` })
+    t.equal(res.statusCode, 200, kind)
+    t.equal(res.body, '', kind)
+    t.equal(globalThis.__emptyBody.pulled, false, `${kind}: the body stream was not read`)
+    t.equal(globalThis.__emptyBody.cancelled, true, `${kind}: the body stream was cancelled`)
+  }
+  const get = await app.inject('/empty/200?class=stream')
+  t.equal(get.body, 'must not be sent', 'the same route sends its body to GET')
   const blob = await app.inject({ method: 'HEAD', url: '/body/blob?class=next' })
   t.equal(blob.body, '')
   t.equal(blob.headers['content-type'], 'image/svg+xml')
