@@ -104,33 +104,33 @@ function canonicalRequestSource (request: FastifyRequest, path: string): Fastify
 }
 
 /**
- * Read a generated body into memory, up to `limit` bytes, so it can be stored and replayed.
- * A larger stream is handed on unchanged (what was read first, then the rest) and not stored.
+ * Read a stream into one Buffer for the cache, giving up (and cancelling it) past `limit` bytes
+ * or, when a deadline is given, past `deadlineMs`: a generation with no client waiting (prerender,
+ * background regeneration) must not hang on a stream that never ends, such as server-sent events.
+ * @returns undefined when given up; rejects when the stream errors
  */
-async function captureBody (parts: ResponseParts, limit: number): Promise<ResponseParts> {
-  const body = parts.body
-  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) return parts
-  const reader = body.getReader()
+async function captureStream (stream: ReadableStream<Uint8Array>, limit: number, deadlineMs?: number): Promise<Buffer | undefined> {
+  const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return { ...parts, body: Buffer.concat(chunks, size) }
-    chunks.push(value)
-    size += value.byteLength
-    if (size > limit) break
+  let timer: NodeJS.Timeout | undefined
+  const deadline = deadlineMs === undefined
+    ? undefined
+    : new Promise<'deadline'>((resolve) => { timer = setTimeout(resolve, deadlineMs, 'deadline') })
+  try {
+    for (;;) {
+      const read = deadline === undefined ? await reader.read() : await Promise.race([reader.read(), deadline])
+      if (read === 'deadline') break
+      if (read.done) return Buffer.concat(chunks, size)
+      chunks.push(read.value)
+      size += read.value.byteLength
+      if (size > limit) break
+    }
+    reader.cancel().catch(() => {})
+    return undefined
+  } finally {
+    clearTimeout(timer)
   }
-  const rest = new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      const chunk = chunks.shift()
-      if (chunk !== undefined) return controller.enqueue(chunk)
-      const { done, value } = await reader.read()
-      if (done) controller.close()
-      else controller.enqueue(value)
-    },
-    cancel: (reason) => reader.cancel(reason)
-  })
-  return { ...parts, body: rest }
 }
 
 function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
@@ -182,15 +182,34 @@ export function createRoute (runtime: RouteRuntime): {
     // other requests may be waiting for it.
     const routeRequest = new RouteRequest(base, undefined, env, track)
     const { response, store } = await invoke(getHandler!, routeRequest, params, track)
-    const parts = await captureBody(
-      await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() }),
-      route.cache.maxEntryBytes
-    )
+    const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
     if (reason !== undefined) {
       route.markDynamic(reason)
       return { kind: 'pass', parts, reason: `dynamic (${reason})` }
     }
-    return route.cache.save(key, parts, route.tagsFor(path), route.policy.config.revalidate, epoch)
+    const tags = route.tagsFor(path)
+    const revalidate = route.policy.config.revalidate
+    if (parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
+      if (source !== undefined) {
+        // A client is waiting: stream to it at once (server-sent events must not wait for a
+        // body that never ends) and capture a copy on the side; a copy that completes within
+        // maxEntryBytes is stored for later requests. Waiters meanwhile answer on their own.
+        const [toClient, toCache] = parts.body.tee()
+        captureStream(toCache, route.cache.maxEntryBytes).then((bytes) => {
+          if (bytes === undefined || reason !== undefined) return
+          return route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+        }).catch(() => {}) // the client's copy of the stream reports the error
+        return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed' }
+      }
+      const bytes = await captureStream(parts.body, route.cache.maxEntryBytes, route.cache.lockTimeoutMs)
+      if (bytes === undefined) return { kind: 'pass', parts: { ...parts, body: null }, reason: 'streamed body not complete within maxEntryBytes and lockTimeoutMs' }
+      if (reason !== undefined) {
+        route.markDynamic(reason)
+        return { kind: 'pass', parts: { ...parts, body: bytes }, reason: `dynamic (${reason})` }
+      }
+      return route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+    }
+    return route.cache.save(key, parts, tags, revalidate, epoch)
   }
 
   /** GET (or HEAD answered from GET) on a route whose policy allows caching. */

@@ -219,9 +219,11 @@ function installErrorHandler (fastify: FastifyInstance, dev: boolean): void {
     const declared = error.statusCode ?? (error as { status?: number }).status
     const statusCode = typeof declared === 'number' && declared >= 400 && declared <= 599 ? declared : 500
     if (statusCode < 500) return inherited.call(this, error, request, reply)
+    // Set the status first: the log line serialises `res` and must show what is sent.
+    reply.code(statusCode)
     request.log.error({ req: request, res: reply, err: error }, error.message)
     const phrase = STATUS_CODES[statusCode] ?? 'Internal Server Error'
-    return reply.code(statusCode).send({ statusCode, error: phrase, message: phrase })
+    return reply.send({ statusCode, error: phrase, message: phrase })
   })
 }
 

@@ -190,7 +190,7 @@ async function readLight (state: ResponseState, context: WriteContext): Promise<
   return parts
 }
 
-function readNative (response: Response, context: WriteContext): ResponseParts {
+async function readNative (response: Response, context: WriteContext): Promise<ResponseParts> {
   if (response.bodyUsed) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
   const head = new HeadWriter(context)
   head.setHeaders(response.headers, !(response instanceof NativeResponse))
@@ -204,6 +204,7 @@ function readNative (response: Response, context: WriteContext): ResponseParts {
   const source = undiciStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[undiciStateSlot]?.body?.source
   if (typeof source === 'string') parts.body = source
   else if (source instanceof Uint8Array) parts.body = toBuffer(source)
+  else if (source instanceof Blob) parts.body = Buffer.from(await source.arrayBuffer())
   else parts.body = body
   return parts
 }
@@ -219,7 +220,8 @@ export function writeResponse (reply: FastifyReply, parts: ResponseParts): Fasti
     return reply.send(parts.head.json ? Buffer.from(body) : body)
   }
   if (Buffer.isBuffer(body)) return reply.send(body)
-  if (reply.request.method === 'HEAD') {
+  // 204 and 304 never carry a body (RFC 9110 §6.4.1); only a look-alike Response can hold one there.
+  if (reply.request.method === 'HEAD' || parts.status === 204 || parts.status === 304) {
     body.cancel().catch(() => {})
     return reply.send()
   }

@@ -1,0 +1,142 @@
+import t from 'tap'
+import Fastify from 'fastify'
+import http from 'node:http'
+import { once } from 'node:events'
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import routeHandlers from '../dist/index.js'
+import { connect } from './helpers/raw-http.js'
+import { CHUNK, CHUNKS } from './fixtures/streaming/app/large/route.js'
+
+const dir = fileURLToPath(new URL('./fixtures/streaming/app', import.meta.url))
+
+// Every test here can only fail by waiting forever on a stream that never moves: cut that short.
+const guard = { timeout: 15000 }
+
+/** A fresh app on a real socket; `lines` collects its JSON log lines. */
+async function listen (t) {
+  const lines = []
+  const stream = new Writable({
+    write (chunk, _encoding, callback) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line))
+      callback()
+    }
+  })
+  const app = Fastify({ logger: { level: 'info', stream } })
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir, dev: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { app, lines, port: app.server.address().port }
+}
+
+/** A promise with its resolve function (Promise.withResolvers is Node 22+). */
+function deferred () {
+  let resolve
+  const promise = new Promise((_resolve) => { resolve = _resolve })
+  return { promise, resolve }
+}
+
+function get (port, path) {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path, agent: false }, resolve)
+    request.on('error', reject)
+  })
+}
+
+t.test('a streamed body arrives chunk by chunk', guard, async (t) => {
+  const { port } = await listen(t)
+  globalThis.__chunksGate = deferred()
+  const res = await get(port, '/chunks')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['transfer-encoding'], 'chunked')
+  t.equal(res.headers['content-type'], 'text/plain; charset=utf-8')
+  res.setEncoding('utf8')
+  // The second chunk does not exist yet: the first must come through on its own.
+  const [first] = await once(res, 'data')
+  t.equal(first, 'first\n')
+  globalThis.__chunksGate.resolve()
+  let rest = ''
+  res.on('data', (chunk) => { rest += chunk })
+  await once(res, 'end')
+  t.equal(rest, 'second\n')
+})
+
+for (const responseClass of ['web', 'next']) {
+  t.test(`a client that disconnects mid-stream cancels a ${responseClass} Response's stream and aborts request.signal, silently`, guard, async (t) => {
+    const { app, port, lines } = await listen(t)
+    const record = globalThis.__disconnect = { cancelled: deferred(), aborted: deferred() }
+    const res = await get(port, `/disconnect?class=${responseClass}`)
+    t.equal(res.statusCode, 200)
+    const [first] = await once(res, 'data')
+    t.equal(first.toString(), 'started\n')
+    res.destroy()
+
+    await record.cancelled.promise
+    t.pass('the body stream was cancelled')
+    t.equal(await record.aborted.promise, true, 'request.signal aborted')
+    await app.close() // every log line of the request is written
+    t.ok(lines.some((line) => line.msg === 'incoming request'), 'the log was captured')
+    const errors = lines.filter((line) => line.level >= 50)
+    t.same(errors, [], 'nothing logged at error level')
+  })
+}
+
+t.test('a client that leaves before the handler answers aborts request.signal, silently', guard, async (t) => {
+  const { app, port, lines } = await listen(t)
+  const record = globalThis.__waitAbort = { started: deferred(), aborted: deferred() }
+  const request = http.get({ host: '127.0.0.1', port, path: '/wait-abort', agent: false })
+  request.on('error', () => {})
+  await record.started.promise
+  request.destroy()
+  t.equal(await record.aborted.promise, true, 'request.signal aborted while the handler waited')
+  await app.close()
+  t.same(lines.filter((line) => line.level >= 50), [], 'nothing logged at error level')
+})
+
+t.test('a stream that errors midway ends the connection without the chunked terminator', guard, async (t) => {
+  const { port } = await listen(t)
+  globalThis.__failGate = deferred()
+  const connection = await connect(port)
+  t.teardown(() => connection.destroy())
+  connection.get('/fails')
+  const head = await connection.readHead()
+  t.equal(head.status, 200)
+  t.same(head.headers['transfer-encoding'], ['chunked'])
+  // Wait for the first chunk on the wire, then let the source fail.
+  const first = Buffer.from('7\r\npartial\r\n')
+  while (connection.buffer.length < first.length && !connection.ended) await connection.waitForData()
+  t.equal(connection.buffer.subarray(0, first.length).toString(), first.toString(), 'the first chunk went out')
+  globalThis.__failGate.resolve()
+  const rest = (await connection.readToEnd()).toString('latin1')
+  t.ok(connection.ended, 'the server closed the connection')
+  t.notMatch(rest, /(^|\r\n)0\r\n\r\n/, 'no terminating zero-length chunk: the client sees a truncated body')
+})
+
+t.test('a large stream to a slow client is pulled only as fast as the socket drains', guard, async (t) => {
+  const { port } = await listen(t)
+  const record = globalThis.__large = { pulls: 0 }
+  const res = await get(port, '/large')
+  t.equal(res.statusCode, 200)
+  res.pause() // the client stops reading; the socket buffers fill up
+
+  // Wait until the server stops pulling (or has pulled more than the bound). Measured: about 60
+  // pulls (4 MiB of socket buffers on loopback); the whole stream is 800 pulls (50 MiB).
+  const bound = CHUNKS / 2
+  let stable = 0
+  let last = -1
+  while (stable < 10 && record.pulls <= bound) {
+    await sleep(20)
+    stable = record.pulls === last ? stable + 1 : 0
+    last = record.pulls
+  }
+  t.ok(record.pulls <= bound, `pulled ${record.pulls} of ${CHUNKS} chunks while the client was paused (bound ${bound})`)
+  t.ok(record.pulls > 0, 'the stream started')
+
+  let bytes = 0
+  res.on('data', (chunk) => { bytes += chunk.length })
+  res.resume()
+  await once(res, 'end')
+  t.equal(bytes, CHUNK * CHUNKS, 'the whole body arrives once the client reads')
+  t.equal(record.pulls, CHUNKS)
+})
