@@ -8,7 +8,7 @@ import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
 import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
 import { readResponse, sendResponse, writeResponse, type ResponseParts } from './reply.js'
-import { RouteRequest, type RequestEnv } from './request.js'
+import { RouteRequest, splitRawUrl, type RequestEnv } from './request.js'
 
 /**
  * The second argument of a route handler. `params` is the route's params (strings, arrays for
@@ -85,11 +85,14 @@ function staticRequestSource (path: string, bodyLimit: number | undefined): Fast
   } as unknown as FastifyRequest
 }
 
-/** The real request, seen as a GET of its canonical path: what a cache generation may read. */
+/**
+ * The real request, seen as a GET of its canonical path: what a cache generation may read. The
+ * query is kept: reading it makes the route dynamic, and this request must then get its answer.
+ */
 function canonicalRequestSource (request: FastifyRequest, path: string): FastifyRequest {
   return {
     method: 'GET',
-    raw: { url: path, headers: request.raw.headers },
+    raw: { url: path + splitRawUrl(request.raw.url ?? '/')[1], headers: request.raw.headers },
     get host () { return request.host },
     get protocol () { return request.protocol },
     body: undefined,
