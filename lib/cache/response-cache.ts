@@ -47,16 +47,26 @@ export function cacheKey (path: string): string {
   return path.length <= maxKeyLength ? 'route:' + path : 'route#' + createHash('sha256').update(path).digest('base64url')
 }
 
+/**
+ * Longest `layout` tag derived from a path prefix (Next.js's `NEXT_CACHE_TAG_MAX_LENGTH`). Without
+ * it, a URL of n segments would carry n prefix tags of up to n segments each: O(n²) bytes, so one
+ * 16 KB URL on a catch-all route cost ~128 MB of accounted tag bytes and flushed the whole store.
+ */
+const maxDerivedTagLength = 256
+
 /** Next.js's implicit tags for a route path, so `revalidatePath(p)` and `revalidatePath(p, 'layout')` reach it. */
 export function implicitTags (pathname: string): string[] {
   const tags = ['_N_T_/layout']
   const segments = pathname.split('/').filter((segment) => segment !== '')
-  let path = ''
+  let prefix = ''
   for (const segment of segments) {
-    path += '/' + segment
-    tags.push(`_N_T_${path}/layout`)
+    prefix += '/' + segment
+    const tag = `_N_T_${prefix}/layout`
+    if (tag.length > maxDerivedTagLength) break // deeper prefixes are longer still
+    tags.push(tag)
   }
-  tags.push(`_N_T_${path === '' ? '/' : path}/route`, `_N_T_${path === '' ? '/' : path}`)
+  const path = segments.length === 0 ? '/' : '/' + segments.join('/')
+  tags.push(`_N_T_${path}/route`, `_N_T_${path}`)
   return tags
 }
 
