@@ -8,7 +8,7 @@ import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
 import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
 import { readResponse, sendResponse, writeResponse, type ResponseParts } from './reply.js'
-import { RouteRequest, type RequestEnv } from './request.js'
+import { RouteRequest, splitRawUrl, type RequestEnv } from './request.js'
 
 /**
  * The second argument of a route handler. `params` is the route's params (strings, arrays for
@@ -133,6 +133,20 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
   }
 }
 
+/**
+ * `request.signal` for a generation a client asked for: aborted when that client goes away, unless
+ * other requests are waiting for the same generation by then. One client's disconnect never
+ * cancels what others wait on.
+ */
+function leaderSignal (route: CachedRoute, key: string, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  const res = reply.raw
+  res.once('close', () => {
+    if (!res.writableFinished && route.cache.waiting(key) === 0) controller.abort()
+  })
+  return controller.signal
+}
+
 function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function'
 }
@@ -165,7 +179,7 @@ export function createRoute (runtime: RouteRuntime): {
    * readable, but reading it makes the route dynamic); without one (prerender, background
    * regeneration) or under `force-static`, the handler sees an empty static request.
    */
-  async function generate (route: CachedRoute, key: string, path: string, params: Params | undefined, source: FastifyRequest | undefined): Promise<Outcome> {
+  async function generate (route: CachedRoute, key: string, path: string, params: Params | undefined, source: FastifyRequest | undefined, reply?: FastifyReply): Promise<Outcome> {
     const epoch = route.cache.epoch()
     const dynamic = route.policy.config.dynamic
     let reason: string | undefined
@@ -178,9 +192,7 @@ export function createRoute (runtime: RouteRuntime): {
     const base = source === undefined || dynamic === 'force-static'
       ? staticRequestSource(path, source?.routeOptions.bodyLimit)
       : canonicalRequestSource(source, path)
-    // No reply: the generation must not be cancelled when the asking client goes away, since
-    // other requests may be waiting for it.
-    const routeRequest = new RouteRequest(base, undefined, env, track)
+    const routeRequest = new RouteRequest(base, reply === undefined ? undefined : leaderSignal(route, key, reply), env, track)
     const { response, store } = await invoke(getHandler!, routeRequest, params, track)
     const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
     if (reason !== undefined) {
@@ -228,7 +240,7 @@ export function createRoute (runtime: RouteRuntime): {
       cache.countMiss()
       return respond(request, reply, getHandler!, params)
     }
-    const { outcome, leader } = await cache.singleFlight(key, () => generate(route, key, path, params, request))
+    const { outcome, leader } = await cache.singleFlight(key, () => generate(route, key, path, params, request, reply))
     if (outcome === undefined || (outcome.kind === 'pass' && !leader)) {
       // Waited too long, or the leader's response was not shareable: answer on our own.
       cache.countMiss()
@@ -240,13 +252,15 @@ export function createRoute (runtime: RouteRuntime): {
     return writeResponse(reply, outcome.parts)
   }
 
-  /** Render one canonical path into the cache ahead of any request, as `next build` does. */
+  /**
+   * Render one canonical path into the cache ahead of any request, as `next build` does. Not a
+   * single-flight: nothing else runs before `ready()`, and a handler that never settles must not
+   * leave a flight for every later request to wait on.
+   */
   async function prerender (path: string): Promise<Outcome | undefined> {
     if (cached === undefined) return undefined
     const params = readParams === undefined ? undefined : readParams(path) ?? undefined
-    const key = cached.keyFor(path)
-    const { outcome } = await cached.cache.singleFlight(key, () => generate(cached, key, path, params, undefined))
-    return outcome
+    return generate(cached, cached.keyFor(path), path, params, undefined)
   }
 
   async function routeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {

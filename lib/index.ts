@@ -120,7 +120,7 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
   const parentChildLoggerFactory = fastify.childLoggerFactory
   // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
   const hasLogger = fastify.log.child({}) !== fastify.log
-  const prerenders: Array<() => Promise<void>> = []
+  const prerenders: Array<(deadline: number) => Promise<void>> = []
 
   for (const { route, pattern, module, diagnostics, config: segmentConfig } of loaded) {
     const routeFile = route.relative
@@ -180,15 +180,26 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
       const paths = pattern.params.length === 0 ? [canonicalPath(pattern.display) ?? pattern.display] : listedPaths ?? []
       const render = prerenderVia
       const prefix = fastify.prefix
-      prerenders.push(async function prerenderRoute () {
+      prerenders.push(async function prerenderRoute (deadline: number) {
         if (/[:*]/.test(prefix)) return // a parametric prefix has no single path to render
         for (const path of paths) {
           const full = canonicalPath(prefix + path) ?? path
+          const left = deadline - Date.now()
+          if (left <= 0) {
+            fastify.log.warn({ routeFile, path: full }, 'prerender skipped: out of time; the path will be generated on its first request')
+            continue
+          }
+          let timer: NodeJS.Timeout | undefined
           try {
-            await render(full)
+            const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, left, 'late') })
+            if (await Promise.race([render(full), late]) === 'late') {
+              fastify.log.warn({ routeFile, path: full }, 'prerender did not finish in time; the path will be generated on its first request')
+            }
           } catch (error) {
             // As SPEC'd: a prerender failure falls back to generating on the first request.
-            fastify.log.warn({ err: error, routeFile, path: full }, 'prerender failed; the route will be generated on its first request')
+            fastify.log.warn({ err: error, routeFile, path: full }, 'prerender failed; the path will be generated on its first request')
+          } finally {
+            clearTimeout(timer)
           }
         }
       })
@@ -196,8 +207,14 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
   }
 
   if (prerenders.length > 0) {
+    // Bounded: a slow or never-ending handler (a stream, a long poll) must not fail `ready()`,
+    // whose hooks Fastify cuts off after `pluginTimeout`. What is not done by then is generated
+    // on its first request instead.
+    const pluginTimeout = fastify.initialConfig.pluginTimeout ?? 10_000
+    const budgetMs = pluginTimeout > 0 ? pluginTimeout / 2 : 60_000
     fastify.addHook('onReady', async function routeHandlersPrerender () {
-      await Promise.all(prerenders.map((run) => run()))
+      const deadline = Date.now() + budgetMs
+      await Promise.all(prerenders.map((run) => run(deadline)))
     })
   }
   if (cache !== undefined) {

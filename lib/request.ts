@@ -37,7 +37,7 @@ export function splitRawUrl (rawUrl: string): [path: string, search: string] {
  */
 export class RouteRequest {
   #request: FastifyRequest
-  #reply: FastifyReply | undefined
+  #abortSource: FastifyReply | AbortSignal | undefined
   #env: RequestEnv
   #headers: Headers | undefined
   #nextUrl: NextURL | undefined
@@ -49,13 +49,13 @@ export class RouteRequest {
   #track: ((expression: string) => void) | undefined
 
   /**
-   * @param reply the reply whose connection aborts `signal`; omitted for requests that must not
-   *   be cancelled by one client (cache generations others wait on)
+   * @param abortSource the reply whose connection aborts `signal`, or a signal to hand through;
+   *   omitted for requests no client waits on (prerender, background regeneration)
    * @param track called with the expression when the handler reads per-request data
    */
-  constructor (request: FastifyRequest, reply: FastifyReply | undefined, env: RequestEnv, track?: (expression: string) => void) {
+  constructor (request: FastifyRequest, abortSource: FastifyReply | AbortSignal | undefined, env: RequestEnv, track?: (expression: string) => void) {
     this.#request = request
-    this.#reply = reply
+    this.#abortSource = abortSource
     this.#env = env
     this.#track = track
   }
@@ -114,10 +114,11 @@ export class RouteRequest {
 
   /** Aborted when the client goes away before the response has been written. */
   get signal (): AbortSignal {
+    if (this.#abortSource instanceof AbortSignal) return this.#abortSource
     if (this.#abort === undefined) {
       const abort = new AbortController()
       this.#abort = abort
-      const res = this.#reply?.raw
+      const res = this.#abortSource?.raw
       if (res === undefined) return abort.signal
       if (res.destroyed && !res.writableFinished) abort.abort()
       else if (!res.writableFinished) res.once('close', () => { if (!res.writableFinished) abort.abort() })

@@ -27,7 +27,9 @@ function normalizePath (path: string): string {
  */
 export function revalidatePath (path: string, type?: 'page' | 'layout'): Promise<void> {
   const normalized = normalizePath(path)
-  return invalidate([type === 'layout' ? `_N_T_${normalized}/layout` : type === 'page' ? `_N_T_${normalized}/page` : `_N_T_${normalized}`])
+  // As Next.js: the type is appended with one slash, so '/' with 'layout' is `_N_T_/layout`.
+  const typed = type === 'layout' || type === 'page' ? `${normalized === '/' ? '' : normalized}/${type}` : normalized
+  return invalidate([`_N_T_${typed}`])
 }
 
 /** Invalidate every cached entry carrying this tag. */

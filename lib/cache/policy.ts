@@ -84,8 +84,11 @@ export function readSegmentConfig (module: RouteModule): SegmentConfig {
     if (typeof exports.maxDuration !== 'number' || !(exports.maxDuration > 0)) throw invalid('maxDuration', 'use a positive number of seconds')
     ignored.push('maxDuration')
   }
-  if (exports.fetchCache !== undefined && (typeof exports.fetchCache !== 'string' || !fetchCacheValues.has(exports.fetchCache))) {
-    throw invalid('fetchCache', `use one of ${[...fetchCacheValues].map((v) => `'${v}'`).join(', ')}`)
+  if (exports.fetchCache !== undefined) {
+    if (typeof exports.fetchCache !== 'string' || !fetchCacheValues.has(exports.fetchCache)) {
+      throw invalid('fetchCache', `use one of ${[...fetchCacheValues].map((v) => `'${v}'`).join(', ')}`)
+    }
+    ignored.push('fetchCache') // there is no fetch data cache here for it to configure
   }
   return {
     dynamic: dynamic as DynamicConfig,

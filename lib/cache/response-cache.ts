@@ -47,16 +47,26 @@ export function cacheKey (path: string): string {
   return path.length <= maxKeyLength ? 'route:' + path : 'route#' + createHash('sha256').update(path).digest('base64url')
 }
 
+/**
+ * Longest `layout` tag derived from a path prefix (Next.js's `NEXT_CACHE_TAG_MAX_LENGTH`). Without
+ * it, a URL of n segments would carry n prefix tags of up to n segments each: O(n²) bytes, so one
+ * 16 KB URL on a catch-all route cost ~128 MB of accounted tag bytes and flushed the whole store.
+ */
+const maxDerivedTagLength = 256
+
 /** Next.js's implicit tags for a route path, so `revalidatePath(p)` and `revalidatePath(p, 'layout')` reach it. */
 export function implicitTags (pathname: string): string[] {
   const tags = ['_N_T_/layout']
   const segments = pathname.split('/').filter((segment) => segment !== '')
-  let path = ''
+  let prefix = ''
   for (const segment of segments) {
-    path += '/' + segment
-    tags.push(`_N_T_${path}/layout`)
+    prefix += '/' + segment
+    const tag = `_N_T_${prefix}/layout`
+    if (tag.length > maxDerivedTagLength) break // deeper prefixes are longer still
+    tags.push(tag)
   }
-  tags.push(`_N_T_${path === '' ? '/' : path}/route`, `_N_T_${path === '' ? '/' : path}`)
+  const path = segments.length === 0 ? '/' : '/' + segments.join('/')
+  tags.push(`_N_T_${path}/route`, `_N_T_${path}`)
   return tags
 }
 
@@ -93,6 +103,8 @@ export class ResponseCache {
   readonly #cacheControl: boolean
   readonly #stats = { hits: 0, stale: 0, misses: 0, revalidations: 0, errors: 0 }
   readonly #inflight = new Map<string, Promise<Outcome>>()
+  /** Requests waiting on each in-flight generation. */
+  readonly #waiters = new Map<string, number>()
   /** Keys whose last generation was unstorable: skip single-flight until then (hit-for-miss). */
   readonly #passUntil = new Map<string, Milliseconds>()
   /** Keys whose background regeneration failed: do not retry before then. */
@@ -145,6 +157,9 @@ export class ResponseCache {
     return false
   }
 
+  /** How many requests wait for the generation of `key` now. */
+  waiting (key: string): number { return this.#waiters.get(key) ?? 0 }
+
   /** The current invalidation epoch, taken when a generation starts. */
   epoch (): number { return this.#epoch }
 
@@ -157,11 +172,15 @@ export class ResponseCache {
     const running = this.#inflight.get(key)
     if (running !== undefined) {
       const timer = timeout(this.lockTimeoutMs)
+      this.#waiters.set(key, (this.#waiters.get(key) ?? 0) + 1)
       try {
         const result = await Promise.race([running, timer.promise])
         return { outcome: result === 'timeout' ? undefined : result, leader: false }
       } finally {
         timer.cancel()
+        const left = (this.#waiters.get(key) ?? 1) - 1
+        if (left === 0) this.#waiters.delete(key)
+        else this.#waiters.set(key, left)
       }
     }
     const flight = this.#run(key, generate)
