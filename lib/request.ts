@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
@@ -89,17 +90,7 @@ export class RouteRequest {
 
   get headers (): Headers {
     this.#track?.('request.headers')
-    if (this.#headers === undefined) {
-      const headers = new Headers()
-      const raw = this.#request.raw.headers
-      for (const name in raw) {
-        if (name.charCodeAt(0) === 58) continue // HTTP/2 pseudo-headers (`:path`) are not headers
-        const value = raw[name]
-        if (typeof value === 'string') headers.append(name, value)
-        else if (Array.isArray(value)) for (const item of value) headers.append(name, item)
-      }
-      this.#headers = headers
-    }
+    this.#headers ??= new LazyHeaders(this.#request.raw.headers)
     return this.#headers
   }
 
@@ -241,6 +232,83 @@ export class RouteRequest {
   get referrerPolicy (): ReferrerPolicy { return '' }
   get duplex (): 'half' { return 'half' }
   get [Symbol.toStringTag] (): string { return 'Request' }
+}
+
+// An RFC 9110 token: what undici accepts as a header name.
+const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * `request.headers`: a real `Headers` (subclass) that answers `get` and `has` straight from Node's
+ * parsed headers, and copies them into itself only when anything else is asked (iteration, a
+ * change, `new Headers(headers)`, `new Request(url, { headers })`), so a handler that reads one
+ * header does not pay for validating and copying all of them. Once filled, it is plain undici.
+ */
+class LazyHeaders extends Headers {
+  #raw: IncomingHttpHeaders | undefined
+
+  constructor (raw: IncomingHttpHeaders) {
+    super()
+    this.#raw = raw
+  }
+
+  /** Copy Node's headers in, once; HTTP/2 pseudo-headers (`:path`) are not headers. */
+  #fill (): void {
+    const raw = this.#raw
+    if (raw === undefined) return
+    this.#raw = undefined
+    for (const name in raw) {
+      if (name.charCodeAt(0) === 58) continue
+      const value = raw[name]
+      if (typeof value === 'string') super.append(name, value)
+      else if (Array.isArray(value)) for (const item of value) super.append(name, item)
+    }
+  }
+
+  /** The value `get` would return once filled, or `undefined` when only undici can answer. */
+  #peek (name: string): string | null | undefined {
+    const raw = this.#raw
+    if (raw === undefined || typeof name !== 'string' || !headerNameRe.test(name)) return undefined
+    const lower = name.toLowerCase()
+    if (lower === '__proto__') return undefined
+    const value = raw[lower]
+    if (typeof value === 'string') return value
+    if (Array.isArray(value)) return value.length === 0 ? null : value.join(', ')
+    return value === undefined ? null : undefined
+  }
+
+  override get (name: string): string | null {
+    const value = this.#peek(name)
+    if (value !== undefined) return value
+    this.#fill()
+    return super.get(name)
+  }
+
+  override has (name: string): boolean {
+    const value = this.#peek(name)
+    if (value !== undefined) return value !== null
+    this.#fill()
+    return super.has(name)
+  }
+
+  override append (name: string, value: string): void { this.#fill(); super.append(name, value) }
+  override set (name: string, value: string): void { this.#fill(); super.set(name, value) }
+  override delete (name: string): void { this.#fill(); super.delete(name) }
+  override getSetCookie (): string[] { this.#fill(); return super.getSetCookie() }
+  override keys (): HeadersIterator<string> { this.#fill(); return super.keys() }
+  override values (): HeadersIterator<string> { this.#fill(); return super.values() }
+  override entries (): HeadersIterator<[string, string]> { this.#fill(); return super.entries() }
+  override forEach (callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    this.#fill()
+    super.forEach(callback, thisArg)
+  }
+
+  override [Symbol.iterator] (): HeadersIterator<[string, string]> { this.#fill(); return super.entries() }
+
+  /** `console.log(request.headers)` shows the headers, as for any Headers. */
+  [Symbol.for('nodejs.util.inspect.custom')] (depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    this.#fill()
+    return `Headers ${inspect(Object.fromEntries(super.entries()), options)}`
+  }
 }
 
 function decodeUtf8 (bytes: Buffer): string {

@@ -1,0 +1,85 @@
+// The benchmark scenarios: one request each, and the exact answer every server must give.
+// Shared by bench/run.js (requests + verification) and the servers (the data they answer with).
+
+export const STATIC_BODY = { name: 'fastify-route-handlers', kind: 'static', items: [1, 2, 3], ok: true }
+export const POST_BODY = { title: 'Hello Fastify', tags: ['bench', 'json'], published: true, views: 42 }
+export const POST_ID = '42'
+export const STREAM_CHUNKS = ['chunk 0: streaming\n', 'chunk 1: streaming\n', 'chunk 2: streaming\n', 'chunk 3: streaming\n']
+export const SET_COOKIE = 'visited=1; Path=/; HttpOnly'
+
+/** @type {Array<{ name: string, method: string, path: string, headers?: Record<string, string>, body?: string, status: number, expected: string, setCookie?: string }>} */
+export const scenarios = [
+  {
+    name: 'static JSON GET (cache hit)',
+    method: 'GET',
+    path: '/api/static',
+    status: 200,
+    expected: JSON.stringify(STATIC_BODY)
+  },
+  {
+    name: 'dynamic JSON GET',
+    method: 'GET',
+    path: '/api/dynamic',
+    headers: { 'x-user': 'alice' },
+    status: 200,
+    expected: JSON.stringify({ user: 'alice', ok: true })
+  },
+  {
+    name: 'params + query',
+    method: 'GET',
+    path: '/api/posts/123?dataField=title',
+    status: 200,
+    expected: JSON.stringify({ id: '123', dataField: 'title' })
+  },
+  {
+    name: 'POST JSON 201',
+    method: 'POST',
+    path: '/api/posts',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(POST_BODY),
+    status: 201,
+    expected: JSON.stringify({ id: POST_ID, data: POST_BODY })
+  },
+  {
+    name: 'cookie + Set-Cookie',
+    method: 'GET',
+    path: '/api/cookie',
+    headers: { cookie: 'session=abc123; theme=dark' },
+    status: 200,
+    expected: JSON.stringify({ theme: 'dark' }),
+    setCookie: SET_COOKIE
+  },
+  {
+    name: 'streamed body',
+    method: 'GET',
+    path: '/api/stream',
+    status: 200,
+    expected: STREAM_CHUNKS.join('')
+  }
+]
+
+/** Minimal `Cookie` header lookup for the servers that have no cookie parser of their own. */
+export function readCookie (header, name) {
+  if (typeof header !== 'string') return undefined
+  for (const pair of header.split('; ')) {
+    const at = pair.indexOf('=')
+    if (at !== -1 && pair.slice(0, at) === name) return decodeURIComponent(pair.slice(at + 1))
+  }
+  return undefined
+}
+
+/** A fresh Web ReadableStream of the stream scenario's chunks. */
+export function webStream () {
+  const encoder = new TextEncoder()
+  return new ReadableStream({
+    start (controller) {
+      for (const chunk of STREAM_CHUNKS) controller.enqueue(encoder.encode(chunk))
+      controller.close()
+    }
+  })
+}
+
+/** Print "ready <port>" once the server listens (run.js waits for it). */
+export function announce (port) {
+  process.stdout.write(`ready ${port}\n`)
+}
