@@ -246,7 +246,7 @@ export function createRoute (runtime: RouteRuntime): {
       cache.countMiss()
       return respond(request, reply, getHandler!, params)
     }
-    if (outcome.kind === 'entry') return cache.send(reply, outcome.entry, leader ? 'MISS' : 'HIT')
+    if (outcome.kind === 'entry') return cache.send(reply, outcome.entry, leader ? 'MISS' : 'HIT', outcome.stored)
     cache.countMiss()
     reply.header('cache-status', `fastify-route-handlers; fwd=uri-miss; detail=${outcome.reason.split(' ')[0]}`)
     return writeResponse(reply, outcome.parts)

@@ -17,6 +17,8 @@ export interface CacheOptions {
   maxEntryBytes?: number
   /** How long a request waits for another request's generation of the same key. @default 10000 */
   lockTimeoutMs?: Milliseconds
+  /** How long a read from an asynchronous store may take before the request goes on uncached. @default 1000 */
+  storeTimeoutMs?: Milliseconds
   /** The clock, in ms since the epoch; tests drive revalidation with it. @default Date.now */
   now?: () => Milliseconds
 }
@@ -56,6 +58,7 @@ export interface ResolvedCacheOptions {
   readonly store: CacheStore
   readonly maxEntryBytes: number
   readonly lockTimeoutMs: Milliseconds
+  readonly storeTimeoutMs: Milliseconds
   readonly now: () => Milliseconds
 }
 
@@ -72,6 +75,7 @@ export interface ResolvedOptions {
 
 export const defaultMaxEntryBytes = 2 * 1024 * 1024
 export const defaultLockTimeoutMs = 10_000
+export const defaultStoreTimeoutMs = 1000
 
 const defaults = {
   trailingSlash: false,
@@ -81,7 +85,7 @@ const defaults = {
 } as const
 
 const knownOptions = new Set(['dir', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl'])
-const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'now'])
+const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'storeTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
 const fastifyRegisterOptions = new Set(['prefix', 'logLevel', 'logSerializers'])
 
@@ -174,6 +178,7 @@ function normalizeCacheOptions (cache: unknown): ResolvedCacheOptions | false {
     store,
     maxEntryBytes: positiveInteger('cache.maxEntryBytes', options.maxEntryBytes, defaultMaxEntryBytes),
     lockTimeoutMs: positiveInteger('cache.lockTimeoutMs', options.lockTimeoutMs, defaultLockTimeoutMs),
+    storeTimeoutMs: positiveInteger('cache.storeTimeoutMs', options.storeTimeoutMs, defaultStoreTimeoutMs),
     now: now as () => Milliseconds
   })
 }

@@ -181,3 +181,34 @@ t.test('a store whose get or set throws or rejects: requests are still answered,
     t.match(JSON.stringify(warnings[0]?.err), /down/, `${name}: and carries the store's error`)
   }
 })
+
+t.test('a store that never answers a read costs at most storeTimeoutMs, then the request goes on uncached', async (t) => {
+  const store = {
+    get: () => new Promise(() => {}), // never settles
+    set: () => {},
+    delete: () => {},
+    invalidateTags: () => {}
+  }
+  const { lines, logger } = createLogCapture()
+  const app = await build(t, { store, storeTimeoutMs: 20 }, { logger })
+  const res = await app.inject('/page/a')
+  t.equal(res.statusCode, 200, 'answered')
+  t.match(res.body, /^a 1 /, 'by the handler')
+  const warning = lines.find((line) => line.level === 40 && line.err?.code === 'FRH_ERR_CACHE_STORE_FAILED')
+  t.match(warning?.err?.message, /route:\/page\/a/, 'the timeout is logged with the key')
+})
+
+t.test('a store whose invalidation fails: revalidateTag rejects for app code and the failure is logged', async (t) => {
+  const store = {
+    get: () => undefined,
+    set: () => {},
+    delete: () => {},
+    invalidateTags: () => Promise.reject(new Error('invalidate down'))
+  }
+  const { lines, logger } = createLogCapture()
+  await build(t, { store }, { logger })
+  const { revalidateTag } = await import('../dist/cache/index.js')
+  await t.rejects(revalidateTag('anything'), { message: 'invalidate down' })
+  const logged = lines.find((line) => line.level === 50 && line.err?.code === 'FRH_ERR_CACHE_STORE_FAILED')
+  t.match(logged?.err?.message, /anything/, 'logged with the tag')
+})

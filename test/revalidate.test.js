@@ -129,6 +129,7 @@ t.test('a generation in flight during an invalidation answers, but is not stored
   const first = await pending
   t.equal(first.statusCode, 200)
   t.same(first.json(), { items: [], run: 1 }, 'the request that started before the invalidation is answered')
+  t.equal(first.headers['cache-status'], 'fastify-route-handlers; fwd=uri-miss; detail=not-stored', 'and says it was not stored')
   globalThis.gate = undefined
   const next = await app.inject('/items')
   t.equal(next.headers['x-nextjs-cache'], 'MISS', 'its outdated result was not kept')

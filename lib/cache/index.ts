@@ -11,7 +11,9 @@ enableRequestContext()
 function invalidate (tags: string[]): Promise<void> {
   const done = Promise.all([...liveCaches].map((cache) => cache.invalidateTags(tags))).then(() => {})
   const store = sharedContext.storage.getStore()
-  if (store !== undefined) (store.pending ??= []).push(done)
+  // Awaited before the handler's response is sent; a failing store was logged by the cache and
+  // must not turn the handler's answer into a 500 (the caller can still await the rejection).
+  if (store !== undefined) (store.pending ??= []).push(done.catch(() => {}))
   return done
 }
 

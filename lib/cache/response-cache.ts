@@ -25,7 +25,7 @@ export interface CacheStats {
  * stored), or a response only its own request may get (`pass`: private, not 200, too large...).
  */
 export type Outcome =
-  | { kind: 'entry', entry: CacheEntry }
+  | { kind: 'entry', entry: CacheEntry, stored: boolean }
   | { kind: 'pass', parts: ResponseParts, reason: string }
 
 /** How long a key whose response could not be shared skips single-flight (Varnish hit-for-miss). */
@@ -36,6 +36,7 @@ export interface ResponseCacheOptions {
   now: () => Milliseconds
   maxEntryBytes: number
   lockTimeoutMs: Milliseconds
+  storeTimeoutMs: Milliseconds
   cacheControl: boolean
   log: FastifyBaseLogger
 }
@@ -99,6 +100,7 @@ export class ResponseCache {
   readonly now: () => Milliseconds
   readonly maxEntryBytes: number
   readonly lockTimeoutMs: Milliseconds
+  readonly storeTimeoutMs: Milliseconds
   readonly log: FastifyBaseLogger
   readonly #cacheControl: boolean
   readonly #stats = { hits: 0, stale: 0, misses: 0, revalidations: 0, errors: 0 }
@@ -119,6 +121,7 @@ export class ResponseCache {
     this.now = options.now
     this.maxEntryBytes = options.maxEntryBytes
     this.lockTimeoutMs = options.lockTimeoutMs
+    this.storeTimeoutMs = options.storeTimeoutMs
     this.log = options.log
     this.#cacheControl = options.cacheControl
     liveCaches.add(this)
@@ -134,7 +137,15 @@ export class ResponseCache {
     try {
       const found = this.store.get(key)
       if (found === undefined || found === null || typeof (found as Promise<CacheEntry>).then !== 'function') return checkEntry(found as CacheEntry | undefined)
-      return Promise.resolve(found).then(checkEntry, (error: Error) => {
+      // A store that does not answer costs at most storeTimeoutMs, then the request goes on uncached.
+      const timer = timeout(this.storeTimeoutMs)
+      return Promise.race([Promise.resolve(found), timer.promise]).then((result) => {
+        timer.cancel()
+        if (result !== 'timeout') return checkEntry(result)
+        this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, new Error(`no answer within ${this.storeTimeoutMs} ms`)) }, 'cache store read timed out')
+        return undefined
+      }, (error: Error) => {
+        timer.cancel()
         this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, error) }, 'cache store read failed')
         return undefined
       })
@@ -256,15 +267,16 @@ export class ResponseCache {
     }
     if (this.#invalidatedSince(tags, startedEpoch)) {
       // Generated from data that was invalidated meanwhile: answer with it, but do not keep it.
-      return { kind: 'entry', entry }
+      return { kind: 'entry', entry, stored: false }
     }
     try {
       await this.store.set(key, entry)
       this.#passUntil.delete(key)
+      return { kind: 'entry', entry, stored: true }
     } catch (error) {
       this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('write', key, error as Error) }, 'cache store write failed')
+      return { kind: 'entry', entry, stored: false }
     }
-    return { kind: 'entry', entry }
   }
 
   #invalidatedSince (tags: string[], epoch: number): boolean {
@@ -277,14 +289,19 @@ export class ResponseCache {
     this.#epoch++
     for (const tag of tags) this.#tagEpochs.set(tag, this.#epoch)
     boundMap(this.#tagEpochs)
-    await this.store.invalidateTags(tags)
+    try {
+      await this.store.invalidateTags(tags)
+    } catch (error) {
+      this.log.error({ err: new FRH_ERR_CACHE_STORE_FAILED('invalidate', tags.join(', '), error as Error) }, 'cache store invalidation failed')
+      throw error
+    }
   }
 
   /**
    * Answer from an entry: 304 for a matching `If-None-Match`, else the stored bytes. Headers are
    * prepared once per entry; a hit builds no Request and copies no body.
    */
-  send (reply: FastifyReply, entry: CacheEntry, status: CacheStatus): FastifyReply {
+  send (reply: FastifyReply, entry: CacheEntry, status: CacheStatus, stored = true): FastifyReply {
     let prepared = this.#prepared.get(entry)
     if (prepared === undefined) {
       prepared = this.#prepare(entry)
@@ -298,7 +315,7 @@ export class ResponseCache {
     const { names, values } = prepared
     for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i])
     reply.header('x-nextjs-cache', status)
-    reply.header('cache-status', this.#cacheStatus(entry, status))
+    reply.header('cache-status', this.#cacheStatus(entry, status, stored))
     const ifNoneMatch = reply.request.headers['if-none-match']
     if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, prepared.etag)) {
       reply.code(304)
@@ -332,8 +349,8 @@ export class ResponseCache {
   }
 
   /** RFC 9211 `Cache-Status`. */
-  #cacheStatus (entry: CacheEntry, status: CacheStatus): string {
-    if (status === 'MISS') return 'fastify-route-handlers; fwd=uri-miss; stored'
+  #cacheStatus (entry: CacheEntry, status: CacheStatus, stored: boolean): string {
+    if (status === 'MISS') return stored ? 'fastify-route-handlers; fwd=uri-miss; stored' : 'fastify-route-handlers; fwd=uri-miss; detail=not-stored'
     if (entry.staleAt === undefined) return 'fastify-route-handlers; hit'
     const ttl = Math.floor((entry.staleAt - this.now()) / 1000)
     return status === 'STALE'
