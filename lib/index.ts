@@ -11,6 +11,7 @@ import { HTTP_METHODS, loadRouteModule, type RouteModule } from './load-module.j
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from './options.js'
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { splitRawUrl, type RequestEnv } from './request.js'
+import { overrideGlobalResponse } from './response.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 // A last segment like `data.json` or `robots.txt` is a file: Next.js never adds a slash to it.
@@ -251,6 +252,10 @@ function installErrorHandler (fastify: FastifyInstance, dev: boolean): void {
  */
 async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOptions & FastifyPluginOptions): Promise<void> {
   const opts = normalizeOptions(options)
+  if (opts.overrideGlobalResponse) {
+    const release = overrideGlobalResponse()
+    fastify.addHook('onClose', async function restoreGlobalResponse () { release() })
+  }
   if (!fastify.hasDecorator('routeHandlersCache')) {
     const caches: ResponseCache[] = []
     const introspection: RouteHandlersCache & { caches: ResponseCache[] } = {

@@ -4,6 +4,7 @@ import {
   FRH_ERR_HANDLER_NEXT_RESPONSE, FRH_ERR_HANDLER_NO_RESPONSE
 } from './errors.js'
 import { kResponseState, type ResponseState } from './response.js'
+import { NativeResponse } from './native.js'
 
 /** Who produced the response: errors name the route file and the method. */
 export interface WriteContext {
@@ -23,7 +24,6 @@ const droppedHeaders = new Set([
 const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const headerValueRe = /[\r\n\0]/
 
-const NativeResponse = globalThis.Response
 let undiciStateSlot: symbol | undefined
 for (const slot of Object.getOwnPropertySymbols(new NativeResponse(''))) {
   if (slot.description === 'state') undiciStateSlot = slot

@@ -5,6 +5,7 @@ import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
 import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
 import { NextURL } from './next-url.js'
+import { NativeRequest } from './native.js'
 
 /** Per-route constants the request bridge needs; computed once at startup. */
 export interface RequestEnv {
@@ -19,7 +20,6 @@ export interface RequestEnv {
 const hostRe = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
 const kMaterialize = Symbol('materialize')
-const NativeRequest = globalThis.Request
 
 /** Split `request.raw.url` into path and `?query` (`''` when there is none). */
 export function splitRawUrl (rawUrl: string): [path: string, search: string] {

@@ -1,17 +1,16 @@
 import { ResponseCookies } from './cookies.js'
+import { NativeResponse } from './native.js'
 
 /**
- * `NextResponse`: a `Response` (it passes `instanceof Response`) that keeps the body and init as
- * given and builds nothing until asked.
+ * A `Response` (it passes `instanceof Response`) that keeps the body and init as given and builds
+ * nothing until asked.
  *
  * undici's `Response` turns every body into a stream and every init into a `Headers` at
- * construction, and the writer would then read the stream back: for `NextResponse.json(data)`
- * that round trip costs more than the rest of a request. The writer reads this object's state
- * directly; a real `Response` is built only when the handler itself reads the body, clones or
- * passes the response to code that needs undici's internals.
+ * construction — on Node 20 that costs tens of microseconds, more than the rest of a request —
+ * and the writer would then read the stream back. The writer reads this object's state
+ * directly; a real `Response` is built only when code reads the body, clones, or passes the
+ * response to something that needs undici's internals.
  */
-
-const NativeResponse = globalThis.Response
 
 /** State shared with the writer. `Symbol.for` so copies of this module (tsx namespaces, two package versions) agree. */
 export const kResponseState = Symbol.for('fastify-route-handlers.response-state')
@@ -52,7 +51,16 @@ function classify (body: unknown): { body: BodyInit | null, kind: BodyKind, impl
   return { body: String(body), kind: 'string', impliedType: 'text/plain;charset=UTF-8' }
 }
 
-export class NextResponse<Body = unknown> {
+function redirectInit (url: string | URL, init: number | ResponseInit | undefined, fallback: number): ResponseInit {
+  const status = typeof init === 'number' ? init : init?.status ?? fallback
+  if (!redirectStatus.has(status)) throw new RangeError('Failed to execute "redirect" on "response": Invalid status code')
+  const location = String(new URL(String(url)))
+  const headers = new Headers(typeof init === 'object' ? init.headers : undefined)
+  headers.set('location', location)
+  return { ...(typeof init === 'object' ? init : {}), status, headers }
+}
+
+export class LightResponse<Body = unknown> {
   [kResponseState]: ResponseState
 
   constructor (body?: BodyInit | null, init?: ResponseInit) {
@@ -81,37 +89,13 @@ export class NextResponse<Body = unknown> {
   }
 
   /** `Response.json`: `content-type: application/json` unless the init sets one. */
-  static json<JsonBody> (body: JsonBody, init?: ResponseInit): NextResponse<JsonBody> {
-    const text = JSON.stringify(body)
-    if (text === undefined) throw new TypeError('Value is not JSON serializable')
-    const response = new NextResponse<JsonBody>(text, init)
-    response[kResponseState].impliedType = 'application/json'
-    return response
+  static json<JsonBody> (body: JsonBody, init?: ResponseInit): LightResponse<JsonBody> {
+    return jsonResponse(new LightResponse<JsonBody>(stringify(body), init))
   }
 
-  /** A redirect; 307 by default, as in Next.js. The URL must be absolute. */
-  static redirect (url: string | URL, init?: number | ResponseInit): NextResponse {
-    const status = typeof init === 'number' ? init : init?.status ?? 307
-    if (!redirectStatus.has(status)) throw new RangeError('Failed to execute "redirect" on "response": Invalid status code')
-    const location = String(new URL(String(url)))
-    const headers = new Headers(typeof init === 'object' ? init.headers : undefined)
-    headers.set('location', location)
-    return new NextResponse(null, { ...(typeof init === 'object' ? init : {}), status, headers })
-  }
-
-  /** Middleware only: a route handler that returns it answers 500 (FRH_ERR_HANDLER_NEXT_RESPONSE). */
-  static next (init?: ResponseInit): NextResponse {
-    const response = new NextResponse(null, init)
-    response[kResponseState].middleware = 'next'
-    return response
-  }
-
-  /** Middleware only: a route handler that returns it answers 500 (FRH_ERR_HANDLER_NEXT_RESPONSE). */
-  static rewrite (destination: string | URL, init?: ResponseInit): NextResponse {
-    String(new URL(String(destination)))
-    const response = new NextResponse(null, init)
-    response[kResponseState].middleware = 'rewrite'
-    return response
+  /** `Response.redirect`: 302 by default, as the Fetch standard says. The URL must be absolute. */
+  static redirect (url: string | URL, init?: number | ResponseInit): LightResponse {
+    return new LightResponse(null, redirectInit(url, init, 302))
   }
 
   get status (): number { return this[kResponseState].real?.status ?? this[kResponseState].status }
@@ -132,13 +116,6 @@ export class NextResponse<Body = unknown> {
     return state.headers
   }
 
-  /** `response.cookies.set(...)` / `.delete(...)` write `Set-Cookie` headers. */
-  get cookies (): ResponseCookies {
-    const state = this[kResponseState]
-    state.cookies ??= new ResponseCookies(this.headers)
-    return state.cookies
-  }
-
   get body (): ReadableStream<Uint8Array<ArrayBuffer>> | null { return toNative(this).body }
   get bodyUsed (): boolean { return this[kResponseState].real?.bodyUsed ?? false }
 
@@ -149,24 +126,74 @@ export class NextResponse<Body = unknown> {
   text (): Promise<string> { return toNative(this).text() }
   async bytes (): Promise<Uint8Array<ArrayBuffer>> { return new Uint8Array(await toNative(this).arrayBuffer()) }
 
-  clone (): NextResponse<Body> {
-    const copy = new NextResponse<Body>(null)
-    const state = copy[kResponseState]
-    Object.assign(state, this[kResponseState], { cookies: undefined })
-    if (this[kResponseState].real !== undefined || this[kResponseState].kind === 'other') {
+  clone (): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this
+    const source = this[kResponseState]
+    const state: ResponseState = { ...source, cookies: undefined }
+    if (source.real !== undefined || source.kind === 'other') {
       state.real = toNative(this).clone()
       state.headers = undefined
-    } else if (this[kResponseState].headers !== undefined) {
-      state.headers = new Headers(this[kResponseState].headers)
+    } else if (source.headers !== undefined) {
+      state.headers = new Headers(source.headers)
     }
+    copy[kResponseState] = state
     return copy
   }
 
   get [Symbol.toStringTag] (): string { return 'Response' }
 }
 
-/** The undici Response for a NextResponse, built once; it then owns the body. */
-export function toNative (response: NextResponse): Response {
+/**
+ * `NextResponse` from `fastify-route-handlers/server`: a lightweight Response plus Next.js's
+ * `cookies`, a 307 `redirect`, and the middleware-only `next()` / `rewrite()`.
+ */
+export class NextResponse<Body = unknown> extends LightResponse<Body> {
+  /** `Response.json`: `content-type: application/json` unless the init sets one. */
+  static override json<JsonBody> (body: JsonBody, init?: ResponseInit): NextResponse<JsonBody> {
+    return jsonResponse(new NextResponse<JsonBody>(stringify(body), init))
+  }
+
+  /** A redirect; 307 by default, as in Next.js. The URL must be absolute. */
+  static override redirect (url: string | URL, init?: number | ResponseInit): NextResponse {
+    return new NextResponse(null, redirectInit(url, init, 307))
+  }
+
+  /** Middleware only: a route handler that returns it answers 500 (FRH_ERR_HANDLER_NEXT_RESPONSE). */
+  static next (init?: ResponseInit): NextResponse {
+    const response = new NextResponse(null, init)
+    response[kResponseState].middleware = 'next'
+    return response
+  }
+
+  /** Middleware only: a route handler that returns it answers 500 (FRH_ERR_HANDLER_NEXT_RESPONSE). */
+  static rewrite (destination: string | URL, init?: ResponseInit): NextResponse {
+    String(new URL(String(destination)))
+    const response = new NextResponse(null, init)
+    response[kResponseState].middleware = 'rewrite'
+    return response
+  }
+
+  /** `response.cookies.set(...)` / `.delete(...)` write `Set-Cookie` headers. */
+  get cookies (): ResponseCookies {
+    const state = this[kResponseState]
+    state.cookies ??= new ResponseCookies(this.headers)
+    return state.cookies
+  }
+}
+
+function stringify (body: unknown): string {
+  const text = JSON.stringify(body)
+  if (text === undefined) throw new TypeError('Value is not JSON serializable')
+  return text
+}
+
+function jsonResponse<R extends LightResponse> (response: R): R {
+  response[kResponseState].impliedType = 'application/json'
+  return response
+}
+
+/** The undici Response for a lightweight one, built once; it then owns the body. */
+export function toNative (response: LightResponse): Response {
   const state = response[kResponseState]
   if (state.real === undefined) {
     const headers = response.headers
@@ -175,12 +202,54 @@ export function toNative (response: NextResponse): Response {
   return state.real
 }
 
-// `instanceof Response` holds and `NextResponse.error()` is inherited. Every accessor is redefined
+// `instanceof Response` holds and `Response.error()` is inherited. Every accessor is redefined
 // above; undici's own slots are handed over from the materialised Response.
-Object.setPrototypeOf(NextResponse.prototype, NativeResponse.prototype)
-Object.setPrototypeOf(NextResponse, NativeResponse)
+Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype)
+Object.setPrototypeOf(LightResponse, NativeResponse)
 for (const slot of Object.getOwnPropertySymbols(new NativeResponse(null))) {
-  Object.defineProperty(NextResponse.prototype, slot, {
-    get (this: NextResponse) { return (toNative(this) as unknown as Record<symbol, unknown>)[slot] }
+  Object.defineProperty(LightResponse.prototype, slot, {
+    get (this: LightResponse) { return (toNative(this) as unknown as Record<symbol, unknown>)[slot] }
   })
+}
+
+/**
+ * What `globalThis.Response` becomes with `overrideGlobalResponse`: the lightweight Response,
+ * which also counts undici's own Responses (from `fetch()`) as instances, so `res instanceof
+ * Response` keeps holding for every Response in the process. Subclasses get the usual check.
+ */
+export class GlobalResponse<Body = unknown> extends LightResponse<Body> {
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    if (this !== GlobalResponse) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return Function.prototype[Symbol.hasInstance].call(NativeResponse, value)
+  }
+
+  static override json<JsonBody> (body: JsonBody, init?: ResponseInit): GlobalResponse<JsonBody> {
+    return jsonResponse(new GlobalResponse<JsonBody>(stringify(body), init))
+  }
+
+  static override redirect (url: string | URL, init?: number | ResponseInit): GlobalResponse {
+    return new GlobalResponse(null, redirectInit(url, init, 302))
+  }
+}
+
+const kOverride = Symbol.for('fastify-route-handlers.global-response')
+const globals = globalThis as unknown as Record<symbol, { users: number } | undefined>
+
+/**
+ * Make `globalThis.Response` the lightweight Response while at least one app asks for it; the
+ * last `release()` restores undici's (unless something else replaced the global meanwhile).
+ */
+export function overrideGlobalResponse (): () => void {
+  const override = globals[kOverride] ??= { users: 0 }
+  if (override.users++ === 0) {
+    Object.defineProperty(globalThis, 'Response', { value: GlobalResponse, writable: true, configurable: true, enumerable: false })
+  }
+  let released = false
+  return function release () {
+    if (released) return
+    released = true
+    if (--override.users === 0 && globalThis.Response === (GlobalResponse as unknown as typeof Response)) {
+      Object.defineProperty(globalThis, 'Response', { value: NativeResponse, writable: true, configurable: true, enumerable: false })
+    }
+  }
 }
