@@ -158,7 +158,14 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
       }
       const { handler, prerender } = createRoute(runtime)
       prerenderVia ??= prerender
-      const routeOptions = { method: routeMethods, handler, config: { routeFile }, ...(childLoggerFactory === undefined ? {} : { childLoggerFactory }) }
+      const routeOptions = {
+        method: routeMethods,
+        handler,
+        config: { routeFile },
+        ...(childLoggerFactory === undefined ? {} : { childLoggerFactory }),
+        // Next.js's `maxDuration` becomes Fastify's own handler timeout (503 when exceeded).
+        ...(segmentConfig.maxDuration === undefined ? {} : { handlerTimeout: Math.ceil(segmentConfig.maxDuration * 1000) })
+      }
 
       if (isCatchAll || url === '/' || ignoreTrailingSlash) {
         fastify.route({ ...routeOptions, url })

@@ -97,7 +97,10 @@ export async function loadRouteModule (route: RouteFile): Promise<{ module: Rout
       diagnostics.push({ level: 'warn', message: `Detected lowercase method '${lower}' in '${route.relative}'. Export the uppercase '${method}' method name to fix this error.` })
     }
   }
-  if (exports.default !== undefined && Object.keys(methods).length === 0) {
+  // In a CommonJS host, tsx compiles a route to CommonJS and Node adds the exports object as
+  // `default` (marked `__esModule`): that is not a default export of the file.
+  const compiledDefault = (exports.default as { __esModule?: unknown } | null | undefined)?.__esModule === true
+  if (exports.default !== undefined && !compiledDefault && Object.keys(methods).length === 0) {
     diagnostics.push({ level: 'warn', message: `Detected default export in '${route.relative}'. Export a named export for each HTTP method instead.` })
   }
   if (Object.keys(methods).length === 0) {

@@ -215,9 +215,12 @@ export function writeResponse (reply: FastifyReply, parts: ResponseParts): Fasti
   const body = parts.body
   if (body === null) return reply.send()
   if (typeof body === 'string') {
-    // Fastify appends `; charset=utf-8` to a JSON content-type when the payload is a string; a
-    // Buffer is sent as is, so `Content-Type: application/json` stays what the handler set.
-    return reply.send(parts.head.json ? Buffer.from(body) : body)
+    // Fastify appends `; charset=utf-8` to a JSON content-type when the payload is a string,
+    // unless the reply has its own serializer: set one that passes strings through, so
+    // `Content-Type: application/json` stays what the handler set, and the string goes out in
+    // the same write as the headers (a Buffer would cost a copy and a second write).
+    if (parts.head.json) reply.serializer(passStringsThrough)
+    return reply.send(body)
   }
   if (Buffer.isBuffer(body)) return reply.send(body)
   // 204 and 304 never carry a body (RFC 9110 §6.4.1); only a look-alike Response can hold one there.
@@ -226,6 +229,11 @@ export function writeResponse (reply: FastifyReply, parts: ResponseParts): Fasti
     return reply.send()
   }
   return reply.send(body)
+}
+
+/** Strings as they are; anything else (an error handler's object, say) as Fastify would: JSON. */
+function passStringsThrough (payload: unknown): string {
+  return typeof payload === 'string' ? payload : JSON.stringify(payload)
 }
 
 function toBuffer (bytes: ArrayBuffer | ArrayBufferView): Buffer {

@@ -113,6 +113,13 @@ export class RouteRequest {
       if (res === undefined) return abort.signal
       if (res.destroyed && !res.writableFinished) abort.abort()
       else if (!res.writableFinished) res.once('close', () => { if (!res.writableFinished) abort.abort() })
+      // With a handler timeout (`maxDuration`), Fastify answers 503 on its own: tell the handler too.
+      if ((this.#request.routeOptions.handlerTimeout ?? 0) > 0) {
+        const fastifySignal = this.#request.signal
+        fastifySignal.addEventListener('abort', () => {
+          if ((fastifySignal.reason as { code?: string } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') abort.abort(fastifySignal.reason)
+        }, { once: true })
+      }
     }
     return this.#abort.signal
   }

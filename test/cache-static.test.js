@@ -217,13 +217,14 @@ t.test('invalid segment config values fail app.ready() naming the file', async (
   }
 })
 
-t.test('runtime, preferredRegion, maxDuration and fetchCache are accepted, warned about, and change nothing', async (t) => {
+t.test('runtime, preferredRegion and fetchCache are accepted, warned about, and change nothing; maxDuration is honoured', async (t) => {
   const { lines, logger } = createLogCapture()
   const app = await build(t, {}, { logger })
   const warned = lines.filter((line) => line.level === 40 && /deploy-settings/.test(line.routeFile ?? '')).map((line) => line.msg)
-  for (const name of ['runtime', 'preferredRegion', 'maxDuration', 'fetchCache']) {
+  for (const name of ['runtime', 'preferredRegion', 'fetchCache']) {
     t.ok(warned.some((msg) => msg.startsWith(`'${name}'`)), `${name} warned`)
   }
+  t.notOk(warned.some((msg) => msg.startsWith("'maxDuration'")), 'maxDuration is not ignored: it is the route handlerTimeout (see max-duration.test.js)')
   const [, second] = await twice(app, '/config/deploy-settings')
   t.equal(second.headers['x-nextjs-cache'], 'HIT', 'still cached')
 })

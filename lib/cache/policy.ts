@@ -23,6 +23,8 @@ export interface SegmentConfig {
   revalidate: Seconds | false
   dynamicParams: boolean
   generateStaticParams: (() => unknown) | undefined
+  /** Seconds a handler may run before Fastify answers 503 (its route `handlerTimeout`). */
+  maxDuration: Seconds | undefined
   /** Exports that are accepted but mean nothing on a long-running Fastify server. */
   ignored: string[]
 }
@@ -81,8 +83,7 @@ export function readSegmentConfig (module: RouteModule): SegmentConfig {
     ignored.push('preferredRegion')
   }
   if (exports.maxDuration !== undefined) {
-    if (typeof exports.maxDuration !== 'number' || !(exports.maxDuration > 0)) throw invalid('maxDuration', 'use a positive number of seconds')
-    ignored.push('maxDuration')
+    if (typeof exports.maxDuration !== 'number' || !(exports.maxDuration > 0) || !Number.isFinite(exports.maxDuration)) throw invalid('maxDuration', 'use a positive number of seconds')
   }
   if (exports.fetchCache !== undefined) {
     if (typeof exports.fetchCache !== 'string' || !fetchCacheValues.has(exports.fetchCache)) {
@@ -95,6 +96,7 @@ export function readSegmentConfig (module: RouteModule): SegmentConfig {
     revalidate: revalidate as Seconds | false,
     dynamicParams,
     generateStaticParams: generateStaticParams as SegmentConfig['generateStaticParams'],
+    maxDuration: exports.maxDuration as Seconds | undefined,
     ignored
   }
 }
