@@ -57,15 +57,20 @@ async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: 
       response = await handler(request, context)
     }
   } catch (error) {
-    const navigation = navigationOf(error)
-    if (navigation === undefined) throw error
-    response = new Response(null, {
-      status: navigation.status,
-      headers: navigation.location === undefined ? undefined : { location: navigation.location }
-    })
+    response = navigationResponse(error)
   }
   if (store?.pending !== undefined) await Promise.all(store.pending)
   return { response, store }
+}
+
+/** The response `redirect()` / `notFound()` ask for; any other error is rethrown. */
+function navigationResponse (error: unknown): Response {
+  const navigation = navigationOf(error)
+  if (navigation === undefined) throw error
+  return new Response(null, {
+    status: navigation.status,
+    headers: navigation.location === undefined ? undefined : { location: navigation.location }
+  })
 }
 
 /**
@@ -158,7 +163,7 @@ function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
  * Everything that does not depend on the request is computed here, once.
  */
 export function createRoute (runtime: RouteRuntime): {
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined
   prerender: (path: string) => Promise<Outcome | undefined>
 } {
   const { module, env, readParams, trailingSlashRedirect, cached, allowedPaths } = runtime
@@ -167,10 +172,36 @@ export function createRoute (runtime: RouteRuntime): {
   const headHandler = methods.HEAD
 
   /** Run the handler for this request, uncached. */
-  async function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<FastifyReply> {
-    const routeRequest = new RouteRequest(request, reply, env)
-    const { response, store } = await invoke(handler, routeRequest, params)
+  function finish (request: FastifyRequest, reply: FastifyReply, response: unknown, store: RequestStore | undefined): FastifyReply | Promise<FastifyReply> {
     return sendResponse(reply, response, { method: request.method, file: relative, setCookie: store?.cookies?.toSetCookie() })
+  }
+
+  /**
+   * Run the handler for this request, uncached. Without the request store (the common case) a
+   * handler's result is written without extra promise layers: a synchronous handler answers
+   * synchronously, an async one costs one `then`.
+   * @returns undefined when the reply was sent synchronously (what Fastify expects of a
+   *   synchronous handler), else a promise
+   */
+  function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<unknown> | undefined {
+    const routeRequest = new RouteRequest(request, reply, env)
+    if (sharedContext.enabled) {
+      return invoke(handler, routeRequest, params).then(({ response, store }) => finish(request, reply, response, store))
+    }
+    let result: unknown
+    try {
+      result = handler(routeRequest, { params })
+    } catch (error) {
+      result = Promise.reject(error)
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (response) => finish(request, reply, response, undefined),
+        (error: unknown) => finish(request, reply, navigationResponse(error), undefined)
+      )
+    }
+    const sent = finish(request, reply, result, undefined)
+    return isThenable(sent) ? sent : undefined
   }
 
   /**
@@ -238,13 +269,15 @@ export function createRoute (runtime: RouteRuntime): {
     }
     if (cache.passing(key)) {
       cache.countMiss()
-      return respond(request, reply, getHandler!, params)
+      await respond(request, reply, getHandler!, params)
+      return reply
     }
     const { outcome, leader } = await cache.singleFlight(key, () => generate(route, key, path, params, request, reply))
     if (outcome === undefined || (outcome.kind === 'pass' && !leader)) {
       // Waited too long, or the leader's response was not shareable: answer on our own.
       cache.countMiss()
-      return respond(request, reply, getHandler!, params)
+      await respond(request, reply, getHandler!, params)
+      return reply
     }
     if (outcome.kind === 'entry') return cache.send(reply, outcome.entry, leader ? 'MISS' : 'HIT', outcome.stored)
     cache.countMiss()
@@ -263,7 +296,11 @@ export function createRoute (runtime: RouteRuntime): {
     return generate(cached, cached.keyFor(path), path, params, undefined)
   }
 
-  async function routeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  /**
+   * The Fastify handler. Synchronous where it can be: Fastify sends whatever a synchronous
+   * handler returns, so those branches return nothing after `send()`.
+   */
+  function routeHandler (request: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined {
     const method = request.method as HttpMethod
     let handler = methods[method]
     if (handler === undefined) {
@@ -272,13 +309,17 @@ export function createRoute (runtime: RouteRuntime): {
       } else {
         // Automatic OPTIONS is 204 + Allow, as in Next.js; other missing methods get 405 with the
         // same Allow list (RFC 9110 requires it; Next.js omits it).
-        return reply.code(method === 'OPTIONS' ? 204 : 405).header('allow', allow).send()
+        reply.code(method === 'OPTIONS' ? 204 : 405).header('allow', allow).send()
+        return
       }
     }
 
     if (trailingSlashRedirect !== undefined) {
       const location = trailingSlashRedirect(request.raw.url ?? '/')
-      if (location !== undefined) return reply.code(308).header('location', location).send()
+      if (location !== undefined) {
+        reply.code(308).header('location', location).send()
+        return
+      }
     }
 
     let params: Params | undefined
@@ -286,7 +327,7 @@ export function createRoute (runtime: RouteRuntime): {
       const read = readParams(request.raw.url ?? '/')
       if (read === null) {
         reply.callNotFound()
-        return reply
+        return
       }
       params = read
     }
@@ -294,7 +335,7 @@ export function createRoute (runtime: RouteRuntime): {
     if (allowedPaths !== undefined && (method === 'GET' || method === 'HEAD') &&
         !allowedPaths.has(stripSegments(canonicalPath(request.raw.url ?? '/') ?? '/', env.basePathSegments))) {
       reply.callNotFound()
-      return reply
+      return
     }
     if (cached !== undefined && cached.dynamicReason === undefined &&
         (method === 'GET' || (method === 'HEAD' && headHandler === undefined))) {
@@ -303,9 +344,9 @@ export function createRoute (runtime: RouteRuntime): {
 
     // A declared body over the limit is refused before the handler runs, as Fastify's parsers do.
     const declared = request.raw.headers['content-length']
-    const limit = request.routeOptions.bodyLimit
-    if (declared !== undefined && limit !== undefined && method !== 'GET' && method !== 'HEAD' && Number(declared) > limit) {
-      throw new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit)
+    if (declared !== undefined && method !== 'GET' && method !== 'HEAD') {
+      const limit = request.routeOptions.bodyLimit
+      if (limit !== undefined && Number(declared) > limit) throw new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit)
     }
     return respond(request, reply, handler, params)
   }

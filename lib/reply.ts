@@ -141,15 +141,16 @@ export interface ResponseParts {
  * a terminator when the stream errors). HEAD and 204/304 send no body.
  * @throws coded 500 errors naming the file and method for anything that is not a valid Response
  */
-export async function sendResponse (reply: FastifyReply, response: unknown, context: WriteContext): Promise<FastifyReply> {
-  return writeResponse(reply, await readResponse(response, context))
+export function sendResponse (reply: FastifyReply, response: unknown, context: WriteContext): FastifyReply | Promise<FastifyReply> {
+  const parts = readResponse(response, context)
+  return parts instanceof Promise ? parts.then((read) => writeResponse(reply, read)) : writeResponse(reply, parts)
 }
 
 /**
  * Reduce any Response (NextResponse, undici's, another realm's) to status, headers and body,
  * validating everything before anything touches the reply.
  */
-export async function readResponse (response: unknown, context: WriteContext): Promise<ResponseParts> {
+export function readResponse (response: unknown, context: WriteContext): ResponseParts | Promise<ResponseParts> {
   const light = response !== null && typeof response === 'object' ? (response as Record<symbol, ResponseState | undefined>)[kResponseState] : undefined
   if (light !== undefined && light.middleware !== undefined) throw new FRH_ERR_HANDLER_NEXT_RESPONSE(context.method, context.file, light.middleware)
   if (light !== undefined && light.real === undefined) return readLight(light, context)
@@ -158,7 +159,7 @@ export async function readResponse (response: unknown, context: WriteContext): P
   return readNative(native, context)
 }
 
-async function readLight (state: ResponseState, context: WriteContext): Promise<ResponseParts> {
+function readLight (state: ResponseState, context: WriteContext): ResponseParts | Promise<ResponseParts> {
   const head = new HeadWriter(context)
   if (state.headers !== undefined) head.setHeaders(state.headers, false)
   else head.setAll(state.init)
@@ -177,8 +178,8 @@ async function readLight (state: ResponseState, context: WriteContext): Promise<
       parts.body = String(state.body)
       break
     case 'blob':
-      parts.body = Buffer.from(await (state.body as Blob).arrayBuffer())
-      break
+      head.implied(state.impliedType)
+      return (state.body as Blob).arrayBuffer().then((bytes) => ({ ...parts, body: Buffer.from(bytes) }))
     default: {
       // Streams, FormData (multipart needs undici's serialiser) and async iterables.
       const native = new NativeResponse(state.body, { status: state.status })
@@ -190,7 +191,7 @@ async function readLight (state: ResponseState, context: WriteContext): Promise<
   return parts
 }
 
-async function readNative (response: Response, context: WriteContext): Promise<ResponseParts> {
+function readNative (response: Response, context: WriteContext): ResponseParts | Promise<ResponseParts> {
   if (response.bodyUsed) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
   const head = new HeadWriter(context)
   head.setHeaders(response.headers, !(response instanceof NativeResponse))
@@ -204,7 +205,7 @@ async function readNative (response: Response, context: WriteContext): Promise<R
   const source = undiciStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[undiciStateSlot]?.body?.source
   if (typeof source === 'string') parts.body = source
   else if (source instanceof Uint8Array) parts.body = toBuffer(source)
-  else if (source instanceof Blob) parts.body = Buffer.from(await source.arrayBuffer())
+  else if (source instanceof Blob) return source.arrayBuffer().then((bytes) => ({ ...parts, body: Buffer.from(bytes) }))
   else parts.body = body
   return parts
 }
