@@ -185,6 +185,8 @@ export function createParamsReader (pattern: RoutePattern, prefixSegments: numbe
   }
 }
 
+const canonicalPathRe = /^(?:\/[A-Za-z0-9\-_.!~*'()]+)+$/
+
 /**
  * The request path in one canonical form, for cache keys: empty segments dropped (as routing
  * does), each segment decoded and re-encoded, so `/caf%C3%A9` and `/café` agree while `/a%2Fb`
@@ -194,6 +196,9 @@ export function createParamsReader (pattern: RoutePattern, prefixSegments: numbe
 export function canonicalPath (rawUrl: string): string | undefined {
   const queryAt = rawUrl.indexOf('?')
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)
+  // Already canonical (what nearly every request is): segments of characters that
+  // encodeURIComponent leaves alone, no empty segment. Skip the split and re-encoding.
+  if (canonicalPathRe.test(path)) return path
   let canonical = ''
   for (const segment of path.split('/')) {
     if (segment === '') continue

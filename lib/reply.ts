@@ -181,7 +181,11 @@ function readLight (state: ResponseState, context: WriteContext): ResponseParts 
       head.implied(state.impliedType)
       return (state.body as Blob).arrayBuffer().then((bytes) => ({ ...parts, body: Buffer.from(bytes) }))
     default: {
-      // Streams, FormData (multipart needs undici's serialiser) and async iterables.
+      if (state.body instanceof ReadableStream) {
+        parts.body = state.body as ReadableStream<Uint8Array>
+        break
+      }
+      // FormData (multipart needs undici's serialiser) and async iterables.
       const native = new NativeResponse(state.body, { status: state.status })
       head.implied(native.headers.get('content-type'))
       parts.body = native.body

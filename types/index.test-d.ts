@@ -50,3 +50,40 @@ export async function POST (): Promise<Response> {
   if (agent === null) redirect('/login')
   permanentRedirect('/new')
 }
+
+// The response cache: options, stores, invalidation and the decorator.
+import { MemoryStore, revalidatePath, revalidateTag, type CacheStore, type CacheEntry, type CacheStats } from 'fastify-route-handlers/cache'
+
+await app.register(routeHandlers, {
+  dir: 'app',
+  caching: 'dynamic',
+  prerender: false,
+  cacheControl: false,
+  overrideGlobalResponse: false,
+  cache: { maxEntries: 10, maxBytes: 1024 * 1024, maxEntryBytes: 1024, lockTimeoutMs: 100, storeTimeoutMs: 50, now: () => Date.now() }
+})
+await app.register(routeHandlers, { dir: 'app', cache: false })
+await app.register(routeHandlers, { dir: 'app', cache: { store: new MemoryStore({ maxEntries: 5 }) } })
+// @ts-expect-error caching is 'static' or 'dynamic'
+await app.register(routeHandlers, { dir: 'app', caching: 'sometimes' })
+// @ts-expect-error maxBytes is a number
+await app.register(routeHandlers, { dir: 'app', cache: { maxBytes: '1mb' } })
+
+const stats: CacheStats = app.routeHandlersCache.stats()
+const hits: number = stats.hits + stats.misses + stats.stale + stats.entries + stats.bytes
+void hits
+
+const customStore: CacheStore = {
+  get: async (key: string): Promise<CacheEntry | undefined> => { void key; return undefined },
+  set: (key: string, entry: CacheEntry) => { void key; void entry },
+  delete: async () => {},
+  invalidateTags: async (tags: string[]) => { void tags }
+}
+await app.register(routeHandlers, { dir: 'app', cache: { store: customStore } })
+
+const done: Promise<void> = revalidatePath('/api/posts')
+void done
+void revalidatePath('/', 'layout')
+void revalidateTag('posts')
+// @ts-expect-error revalidatePath's type is 'page' or 'layout'
+void revalidatePath('/', 'everything')

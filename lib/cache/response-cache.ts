@@ -77,6 +77,9 @@ interface Prepared {
   values: string[]
   body: Buffer
   etag: string
+  /** The last `Cache-Status` of a hit, and the ttl it was built for. */
+  hitTtl: number
+  hitStatus: string
 }
 
 const kCaches = Symbol.for('fastify-route-handlers.caches')
@@ -345,7 +348,7 @@ export class ResponseCache {
       values.push(entry.etag)
     }
     const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
-    return { names, values, body, etag: entry.etag }
+    return { names, values, body, etag: entry.etag, hitTtl: Number.NaN, hitStatus: '' }
   }
 
   /** RFC 9211 `Cache-Status`. */
@@ -353,6 +356,17 @@ export class ResponseCache {
     if (status === 'MISS') return stored ? 'fastify-route-handlers; fwd=uri-miss; stored' : 'fastify-route-handlers; fwd=uri-miss; detail=not-stored'
     if (entry.staleAt === undefined) return 'fastify-route-handlers; hit'
     const ttl = Math.floor((entry.staleAt - this.now()) / 1000)
+    if (status === 'HIT') {
+      // The same second gives the same header: keep the string instead of building it per hit.
+      const prepared = this.#prepared.get(entry)
+      if (prepared !== undefined) {
+        if (prepared.hitTtl !== ttl) {
+          prepared.hitTtl = ttl
+          prepared.hitStatus = `fastify-route-handlers; hit; ttl=${ttl}`
+        }
+        return prepared.hitStatus
+      }
+    }
     return status === 'STALE'
       ? `fastify-route-handlers; hit; ttl=${ttl}; detail=stale-while-revalidate`
       : `fastify-route-handlers; hit; ttl=${ttl}`
