@@ -8,7 +8,12 @@ export async function buildApp (options = {}) {
   const app = Fastify({ logger: options.logger ?? true })
   // Existing routes keep working next to the route files.
   app.get('/legacy/health', async () => ({ ok: true }))
-  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./app', import.meta.url)) })
+  await app.register(routeHandlers, {
+    dir: fileURLToPath(new URL('./app', import.meta.url)),
+    // The example shows production behaviour (the response cache) unless NODE_ENV=development,
+    // which behaves like `next dev`: nothing cached, 5xx bodies keep their message.
+    dev: options.dev ?? process.env.NODE_ENV === 'development'
+  })
   return app
 }
 
