@@ -1,8 +1,8 @@
 import t from 'tap'
 import Fastify from 'fastify'
-import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from '../dist/index.js'
+import { createLogCapture } from './helpers/log.js'
 
 const dir = fileURLToPath(new URL('./fixtures/errors/app', import.meta.url))
 
@@ -10,14 +10,8 @@ const genericBody = '{"statusCode":500,"error":"Internal Server Error","message"
 
 /** A Fastify app whose JSON log lines are collected in `lines`. */
 function withLog (t) {
-  const lines = []
-  const stream = new Writable({
-    write (chunk, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      callback()
-    }
-  })
-  const app = Fastify({ logger: { level: 'info', stream } })
+  const { lines, logger } = createLogCapture()
+  const app = Fastify({ logger })
   t.teardown(() => app.close())
   return { app, lines }
 }

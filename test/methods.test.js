@@ -2,9 +2,9 @@
 // and the dev warnings for exports that are not handlers.
 import t from 'tap'
 import Fastify from 'fastify'
-import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from '../dist/index.js'
+import { createLogCapture } from './helpers/log.js'
 
 const dir = fileURLToPath(new URL('./fixtures/methods/app', import.meta.url))
 
@@ -16,17 +16,7 @@ async function start (t, options = {}, fastifyOptions = undefined) {
   return app
 }
 
-/** A Fastify logger whose JSON lines land in the returned array. */
-function captureLogger () {
-  const lines = []
-  const stream = new Writable({
-    write (chunk, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      callback()
-    }
-  })
-  return { lines, logger: { level: 'info', stream } }
-}
+const captureLogger = () => createLogCapture()
 
 t.test('each exported method is called, and the handler sees request.method', async (t) => {
   const app = await start(t)

@@ -2,12 +2,12 @@ import t from 'tap'
 import Fastify from 'fastify'
 import http from 'node:http'
 import { once } from 'node:events'
-import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from '../dist/index.js'
 import { connect } from './helpers/raw-http.js'
 import { CHUNK, CHUNKS } from './fixtures/streaming/app/large/route.js'
+import { createLogCapture } from './helpers/log.js'
 
 const dir = fileURLToPath(new URL('./fixtures/streaming/app', import.meta.url))
 
@@ -16,14 +16,8 @@ const guard = { timeout: 15000 }
 
 /** A fresh app on a real socket; `lines` collects its JSON log lines. */
 async function listen (t) {
-  const lines = []
-  const stream = new Writable({
-    write (chunk, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      callback()
-    }
-  })
-  const app = Fastify({ logger: { level: 'info', stream } })
+  const { lines, logger } = createLogCapture()
+  const app = Fastify({ logger })
   t.teardown(() => app.close())
   await app.register(routeHandlers, { dir, dev: false })
   await app.listen({ port: 0, host: '127.0.0.1' })

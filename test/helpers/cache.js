@@ -1,6 +1,5 @@
 // Shared helpers of the cache tests: an injectable clock, a log capture, and waits that only
 // yield to the event loop (no timing is ever asserted).
-import { Writable } from 'node:stream'
 
 /** A clock the test moves by hand: `cache: { now: clock.now }`. */
 export function createClock (start = 1_700_000_000_000) {
@@ -11,17 +10,7 @@ export function createClock (start = 1_700_000_000_000) {
   }
 }
 
-/** A pino destination that keeps every log line as an object. */
-export function createLogCapture () {
-  const lines = []
-  const stream = new Writable({
-    write (chunk, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      callback()
-    }
-  })
-  return { lines, logger: { level: 'info', stream } }
-}
+export { createLogCapture } from './log.js'
 
 /** Yield to the event loop a few times, so background work started by a request can finish. */
 export async function settle (turns = 20) {
