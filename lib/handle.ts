@@ -171,7 +171,7 @@ export function createRoute (runtime: RouteRuntime): {
   const getHandler = methods.GET
   const headHandler = methods.HEAD
 
-  /** Run the handler for this request, uncached. */
+  /** Write what a handler returned, with the Set-Cookie lines its `cookies()` calls made. */
   function finish (request: FastifyRequest, reply: FastifyReply, response: unknown, store: RequestStore | undefined): FastifyReply | Promise<FastifyReply> {
     return sendResponse(reply, response, { method: request.method, file: relative, setCookie: store?.cookies?.toSetCookie() })
   }
@@ -238,9 +238,10 @@ export function createRoute (runtime: RouteRuntime): {
         // body that never ends) and capture a copy on the side; a copy that completes within
         // maxEntryBytes is stored for later requests. Waiters meanwhile answer on their own.
         const [toClient, toCache] = parts.body.tee()
-        captureStream(toCache, route.cache.maxEntryBytes).then((bytes) => {
-          if (bytes === undefined || reason !== undefined) return
-          return route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+        captureStream(toCache, route.cache.maxEntryBytes).then(async (bytes): Promise<void> => {
+          // The stream may have read per-request data while it ran: then the route is dynamic.
+          if (reason !== undefined) route.markDynamic(reason)
+          else if (bytes !== undefined) await route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
         }).catch(() => {}) // the client's copy of the stream reports the error
         return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed' }
       }

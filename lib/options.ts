@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { MemoryStore } from './cache/memory-store.js'
+import { MemoryStore, defaultMaxBytes, defaultMaxEntries } from './cache/memory-store.js'
 import type { CachingMode, Milliseconds } from './cache/policy.js'
 import { isCacheStore, type CacheStore } from './cache/store.js'
 import { FRH_ERR_OPTS_DIR_MISSING, FRH_ERR_OPTS_INVALID } from './errors.js'
@@ -180,8 +180,8 @@ function normalizeCacheOptions (cache: unknown): ResolvedCacheOptions | false {
     store = options.store
   } else {
     store = new MemoryStore({
-      maxEntries: positiveInteger('cache.maxEntries', options.maxEntries, 1000),
-      maxBytes: positiveInteger('cache.maxBytes', options.maxBytes, 50 * 1024 * 1024)
+      maxEntries: positiveInteger('cache.maxEntries', options.maxEntries, defaultMaxEntries),
+      maxBytes: positiveInteger('cache.maxBytes', options.maxBytes, defaultMaxBytes)
     })
   }
   const now = options.now ?? Date.now
