@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CachedRoute } from './cache/cached-route.js'
-import type { Outcome } from './cache/response-cache.js'
+import type { Outcome, ResponseCache } from './cache/response-cache.js'
 import { sharedContext, type RequestStore } from './context.js'
 import { FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE } from './errors.js'
 import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
@@ -256,12 +256,24 @@ export function createRoute (runtime: RouteRuntime): {
     return route.cache.save(key, parts, tags, revalidate, epoch)
   }
 
-  /** GET (or HEAD answered from GET) on a route whose policy allows caching. */
-  async function serveCached (route: CachedRoute, request: FastifyRequest, reply: FastifyReply, params: Params | undefined): Promise<FastifyReply> {
+  /**
+   * GET (or HEAD answered from GET) on a route whose policy allows caching. A hit from a store that
+   * answers synchronously (the in-memory default) is written before this returns, with no promise
+   * at all; everything else continues in `serveFromStore`.
+   */
+  function serveCached (route: CachedRoute, request: FastifyRequest, reply: FastifyReply, params: Params | undefined): Promise<unknown> | undefined {
     const path = canonicalPath(request.raw.url ?? '/') ?? '/'
-    const cache = route.cache
     const key = route.keyFor(path)
-    const found = cache.get(key)
+    const found = route.cache.get(key)
+    if (found !== undefined && !isThenable(found) && route.cache.isFresh(found)) {
+      route.cache.send(reply, found, 'HIT')
+      return
+    }
+    return serveFromStore(route, request, reply, params, path, key, found)
+  }
+
+  async function serveFromStore (route: CachedRoute, request: FastifyRequest, reply: FastifyReply, params: Params | undefined, path: string, key: string, found: ReturnType<ResponseCache['get']>): Promise<FastifyReply> {
+    const cache = route.cache
     const entry = isThenable(found) ? await found : found
     if (entry !== undefined) {
       if (cache.isFresh(entry)) return cache.send(reply, entry, 'HIT')

@@ -1,0 +1,28 @@
+// One measurement for bench/inject-loop.js: prints microseconds per request.
+import Fastify from 'fastify'
+import { fileURLToPath } from 'node:url'
+import routeHandlers from '../dist/index.js'
+import { POST_BODY, POST_ID, STATIC_BODY } from './scenarios.js'
+
+const [kind, scenario, n] = [process.argv[2], process.argv[3], Number(process.argv[4])]
+const app = Fastify({ logger: false })
+if (kind === 'fastify') {
+  app.get('/api/static', async () => STATIC_BODY)
+  app.get('/api/dynamic', async (request) => ({ user: request.headers['x-user'] ?? null, ok: true }))
+  app.get('/api/posts/:id', async (request) => ({ id: request.params.id, dataField: request.query.dataField ?? null }))
+  app.post('/api/posts', async (request, reply) => { reply.code(201); return { id: POST_ID, data: request.body } })
+} else {
+  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./app', import.meta.url)), dev: false })
+}
+await app.ready()
+const request = {
+  static: { url: '/api/static' },
+  dynamic: { url: '/api/dynamic', headers: { 'x-user': 'alice' } },
+  params: { url: '/api/posts/123?dataField=title' },
+  post: { method: 'POST', url: '/api/posts', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(POST_BODY) }
+}[scenario]
+for (let i = 0; i < 3000; i++) await app.inject(request)
+const started = process.hrtime.bigint()
+for (let i = 0; i < n; i++) await app.inject(request)
+console.log(Number(process.hrtime.bigint() - started) / 1000 / n)
+await app.close()
