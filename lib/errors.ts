@@ -64,7 +64,7 @@ export const FRH_ERR_HANDLER_INVALID_STATUS = createError('FRH_ERR_HANDLER_INVAL
 export const FRH_ERR_HANDLER_NEXT_RESPONSE = createError('FRH_ERR_HANDLER_NEXT_RESPONSE',
   "Route handler %s in '%s' returned NextResponse.%s(), which only works in Next.js middleware. Return a regular response (or NextResponse.redirect()) instead.")
 export const FRH_ERR_REQUEST_PARAM_DECODE = createError('FRH_ERR_REQUEST_PARAM_DECODE',
-  "Failed to decode param '%s' in the request path.", 400)
+  'Invalid percent-encoding in %s of the request path.', 400)
 export const FRH_ERR_REQUEST_BODY_TOO_LARGE = createError('FRH_ERR_REQUEST_BODY_TOO_LARGE',
   'Request body is too large (limit: %s bytes).', 413, RangeError)
 export const FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH = createError('FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH',

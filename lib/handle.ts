@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CachedRoute } from './cache/cached-route.js'
 import type { Outcome, ResponseCache } from './cache/response-cache.js'
 import { sharedContext, type RequestStore } from './context.js'
-import { FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE } from './errors.js'
+import { FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE, FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
 import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
@@ -152,6 +152,16 @@ function leaderSignal (route: CachedRoute, key: string, reply: FastifyReply): Ab
   return controller.signal
 }
 
+/**
+ * The canonical path of a request: the cache key's form. A path whose percent-encoding does not
+ * decode is a 400, never a fallback key (it would be answered from another path's entry).
+ */
+function requestPath (request: FastifyRequest): string {
+  const path = canonicalPath(request.raw.url ?? '/')
+  if (path === undefined) throw new FRH_ERR_REQUEST_PARAM_DECODE('a segment')
+  return path
+}
+
 function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function'
 }
@@ -262,7 +272,7 @@ export function createRoute (runtime: RouteRuntime): {
    * at all; everything else continues in `serveFromStore`.
    */
   function serveCached (route: CachedRoute, request: FastifyRequest, reply: FastifyReply, params: Params | undefined): Promise<unknown> | undefined {
-    const path = canonicalPath(request.raw.url ?? '/') ?? '/'
+    const path = requestPath(request)
     const key = route.keyFor(path)
     const found = route.cache.get(key)
     if (found !== undefined && !isThenable(found) && route.cache.isFresh(found)) {
@@ -346,7 +356,7 @@ export function createRoute (runtime: RouteRuntime): {
     }
 
     if (allowedPaths !== undefined && (method === 'GET' || method === 'HEAD') &&
-        !allowedPaths.has(stripSegments(canonicalPath(request.raw.url ?? '/') ?? '/', env.basePathSegments))) {
+        !allowedPaths.has(stripSegments(requestPath(request), env.basePathSegments))) {
       reply.callNotFound()
       return
     }

@@ -149,7 +149,7 @@ function decode (name: string, value: string): string {
   try {
     return decodeURIComponent(value)
   } catch {
-    throw new FRH_ERR_REQUEST_PARAM_DECODE(name)
+    throw new FRH_ERR_REQUEST_PARAM_DECODE(`param '${name}'`)
   }
 }
 
