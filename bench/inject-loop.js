@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 const requests = Number(process.argv[2] ?? 20000)
 const child = fileURLToPath(new URL('./inject-loop-child.js', import.meta.url))
-const scenarios = ['static', 'dynamic', 'params', 'post']
+const scenarios = ['static', 'dynamic', 'params', 'post', 'cookie']
 for (const scenario of scenarios) {
   const best = { fastify: Infinity, plugin: Infinity }
   for (let round = 0; round < 3; round++) {

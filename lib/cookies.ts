@@ -204,13 +204,32 @@ export class ResponseCookies {
   #headers: Headers | undefined
   #map = new Map<string, ResponseCookie>()
 
-  /** @param headers the response's headers; omitted, the cookies are only collected (see `toSetCookie`) */
-  constructor (headers?: Headers) {
-    this.#headers = headers
-    for (const line of headers?.getSetCookie() ?? []) {
+  /**
+   * @param headers the response's headers, kept in sync; or the `Set-Cookie` lines to start from,
+   *   collecting changes without any Headers until `attach` (a lightweight Response builds none
+   *   unless its headers are read); omitted, the cookies are only collected
+   */
+  constructor (headers?: Headers | string[]) {
+    const lines = Array.isArray(headers) ? headers : headers?.getSetCookie() ?? []
+    this.#headers = Array.isArray(headers) ? undefined : headers
+    for (const line of lines) {
       const cookie = parseSetCookie(line)
       if (cookie !== undefined) this.#map.set(cookie.name, cookie)
     }
+  }
+
+  /** Whether changes are written into a Headers object. */
+  get attached (): boolean { return this.#headers !== undefined }
+
+  /** From now on keep `headers` in sync: its Set-Cookie lines become these cookies. */
+  attach (headers: Headers): void {
+    this.#headers = headers
+    this.#sync()
+  }
+
+  /** The `Set-Cookie` lines for every cookie, in order. */
+  lines (): string[] {
+    return [...this.#map.values()].map(stringifyCookie)
   }
 
   get size (): number { return this.#map.size }

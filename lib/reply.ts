@@ -76,26 +76,34 @@ export class HeadWriter {
     this.values.push(value)
   }
 
-  /** Plain-object, array or Headers init, as `new Response(body, { headers })` accepts. */
-  setAll (init: HeadersInit | undefined): void {
+  /**
+   * Plain-object, array or Headers init, as `new Response(body, { headers })` accepts.
+   * @param skipSetCookie leave the init's Set-Cookie out (the response's cookies replace it)
+   */
+  setAll (init: HeadersInit | undefined, skipSetCookie = false): void {
     if (init === undefined || init === null) return
-    if (init instanceof Headers) return this.setHeaders(init, false)
+    if (init instanceof Headers) return this.setHeaders(init, false, skipSetCookie)
     if (Array.isArray(init)) {
-      for (const pair of init) this.set(String(pair[0]), String(pair[1]), true)
+      for (const pair of init) {
+        if (!skipSetCookie || String(pair[0]).toLowerCase() !== 'set-cookie') this.set(String(pair[0]), String(pair[1]), true)
+      }
       return
     }
     if (typeof (init as unknown as Iterable<unknown>)[Symbol.iterator] === 'function') {
-      return this.setAll([...(init as unknown as Iterable<[string, string]>)])
+      return this.setAll([...(init as unknown as Iterable<[string, string]>)], skipSetCookie)
     }
     const record = init as Record<string, string>
-    for (const name in record) this.set(name, String(record[name]), true)
+    for (const name in record) {
+      if (!skipSetCookie || name.toLowerCase() !== 'set-cookie') this.set(name, String(record[name]), true)
+    }
   }
 
   /** A Headers object keeps every Set-Cookie apart through `getSetCookie()`. */
-  setHeaders (headers: Headers, validate: boolean): void {
+  setHeaders (headers: Headers, validate: boolean, skipSetCookie = false): void {
     headers.forEach((value, name) => {
       if (name !== 'set-cookie') this.set(name, value, validate)
     })
+    if (skipSetCookie) return
     const setCookie = typeof headers.getSetCookie === 'function'
       ? headers.getSetCookie()
       : (headers.get('set-cookie') === null ? [] : [headers.get('set-cookie') as string])
@@ -161,8 +169,15 @@ export function readResponse (response: unknown, context: WriteContext): Respons
 
 function readLight (state: ResponseState, context: WriteContext): ResponseParts | Promise<ResponseParts> {
   const head = new HeadWriter(context)
-  if (state.headers !== undefined) head.setHeaders(state.headers, false)
-  else head.setAll(state.init)
+  if (state.headers !== undefined) {
+    head.setHeaders(state.headers, false)
+  } else if (state.cookies !== undefined) {
+    // Cookies kept apart from the headers (see NextResponse.cookies) replace the init's Set-Cookie.
+    head.setAll(state.init, true)
+    for (const line of state.cookies.lines()) head.set('set-cookie', line, false)
+  } else {
+    head.setAll(state.init)
+  }
   head.appendCookies()
   const parts: ResponseParts = { status: state.status, statusText: state.statusText, head, body: null }
   switch (state.kind) {

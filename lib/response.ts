@@ -112,6 +112,8 @@ export class LightResponse<Body = unknown> {
       const headers = new Headers(state.init)
       if (state.impliedType !== undefined && !headers.has('content-type')) headers.set('content-type', state.impliedType)
       state.headers = headers
+      // Cookies set before the headers were needed move into them now.
+      if (state.cookies !== undefined && !state.cookies.attached) state.cookies.attach(headers)
     }
     return state.headers
   }
@@ -128,6 +130,7 @@ export class LightResponse<Body = unknown> {
 
   clone (): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this
+    if (this[kResponseState].cookies !== undefined) void this.headers // cookies live in the headers the copy takes
     const source = this[kResponseState]
     const state: ResponseState = { ...source, cookies: undefined }
     if (source.real !== undefined || source.kind === 'other') {
@@ -173,12 +176,28 @@ export class NextResponse<Body = unknown> extends LightResponse<Body> {
     return response
   }
 
-  /** `response.cookies.set(...)` / `.delete(...)` write `Set-Cookie` headers. */
+  /**
+   * `response.cookies.set(...)` / `.delete(...)` write `Set-Cookie` headers. Until something reads
+   * `headers`, the cookies are kept on their own and the writer sends them: building a `Headers`
+   * and rewriting its Set-Cookie lines on every `set` costs more than the rest of the response.
+   */
   get cookies (): ResponseCookies {
     const state = this[kResponseState]
-    state.cookies ??= new ResponseCookies(this.headers)
+    if (state.cookies === undefined) {
+      state.cookies = state.headers !== undefined || state.real !== undefined
+        ? new ResponseCookies(this.headers)
+        : new ResponseCookies(setCookieLines(state.init))
+    }
     return state.cookies
   }
+}
+
+/** The Set-Cookie lines of a HeadersInit, without building a Headers when it has none. */
+function setCookieLines (init: HeadersInit | undefined): string[] {
+  if (init === undefined || init === null) return []
+  if (init instanceof Headers) return init.getSetCookie()
+  const pairs = Array.isArray(init) ? init : typeof (init as unknown as Iterable<unknown>)[Symbol.iterator] === 'function' ? [...(init as unknown as Iterable<[string, string]>)] : Object.entries(init)
+  return pairs.filter(([name]) => String(name).toLowerCase() === 'set-cookie').map(([, value]) => String(value))
 }
 
 function stringify (body: unknown): string {
