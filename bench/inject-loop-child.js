@@ -16,7 +16,7 @@ if (kind === 'fastify') {
     return { theme: readCookie(request.headers.cookie, 'theme') ?? 'light' }
   })
 } else {
-  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./app', import.meta.url)), dev: false })
+  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./app', import.meta.url)), dev: false, fetchCache: process.env.FRH_FETCH_CACHE !== '0' })
 }
 await app.ready()
 const request = {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ResponseCache } from './cache/response-cache.js'
 import type { MutableRequestCookies } from './cookies.js'
 import { FRH_ERR_CONTEXT_MISSING } from './errors.js'
 import type { RouteRequest } from './request.js'
@@ -12,6 +13,14 @@ export interface RequestStore {
   track: ((expression: string) => void) | undefined
   /** Invalidations started by `revalidatePath` / `revalidateTag`, awaited before the response is sent. */
   pending: Array<Promise<unknown>> | undefined
+  /** The registration's cache, where `fetch()` and `unstable_cache` keep data; none when caching is off. */
+  cache: ResponseCache | undefined
+  /** What `fetch()` does without `cache` or `next.revalidate`: Next.js 14 caches, unless the route is force-dynamic. */
+  fetchDefault: 'force-cache' | 'no-store'
+  /** The lowest `revalidate` (seconds) of the cached data this run used; `false`: none. */
+  dataRevalidate: number | false
+  /** Tags of the cached data this run used: `revalidateTag` reaches the route entry through them. */
+  dataTags: string[]
 }
 
 interface SharedContext {

@@ -34,6 +34,15 @@ export interface RouteRuntime {
   cached: CachedRoute | undefined
   /** `dynamicParams = false`: the only paths (prefix removed, canonical) a GET may ask for. */
   allowedPaths: Set<string> | undefined
+  data: DataOptions
+}
+
+/** Where a route's `fetch()` / `unstable_cache` data goes, fixed at startup. */
+export interface DataOptions {
+  /** The registration's cache; undefined when caching or the data cache is off. */
+  cache: ResponseCache | undefined
+  /** Next.js 14: `fetch` is cached by default, unless the route is `force-dynamic`. */
+  fetchDefault: 'force-cache' | 'no-store'
 }
 
 interface Invocation {
@@ -42,16 +51,17 @@ interface Invocation {
 }
 
 /**
- * Run a handler, inside the request store when a module that needs it was loaded. `redirect()` /
- * `notFound()` become responses; other errors propagate. Invalidations it started are awaited.
+ * Run a cache generation's handler (always a GET), inside the request store when a module that
+ * needs it was loaded or the data cache is on. `redirect()` / `notFound()` become responses;
+ * other errors propagate. Invalidations it started are awaited.
  */
-async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: Params | undefined, track?: (expression: string) => void): Promise<Invocation> {
+async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: Params | undefined, data: DataOptions, track?: (expression: string) => void): Promise<Invocation> {
   const context = { params }
   let store: RequestStore | undefined
   let response: unknown
   try {
-    if (sharedContext.enabled) {
-      store = { request, cookies: undefined, track, pending: undefined }
+    if (sharedContext.enabled || data.cache !== undefined) {
+      store = newStore(request, data, track)
       response = await sharedContext.storage.run(store, handler, request, context)
     } else {
       response = await handler(request, context)
@@ -61,6 +71,10 @@ async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: 
   }
   if (store?.pending !== undefined) await Promise.all(store.pending)
   return { response, store }
+}
+
+function newStore (request: RouteRequest, data: DataOptions, track: ((expression: string) => void) | undefined): RequestStore {
+  return { request, cookies: undefined, track, pending: undefined, cache: data.cache, fetchDefault: data.fetchDefault, dataRevalidate: false, dataTags: [] }
 }
 
 /** The response `redirect()` / `notFound()` ask for; any other error is rethrown. */
@@ -176,7 +190,7 @@ export function createRoute (runtime: RouteRuntime): {
   handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined
   prerender: (path: string) => Promise<Outcome | undefined>
 } {
-  const { module, env, readParams, trailingSlashRedirect, cached, allowedPaths } = runtime
+  const { module, env, readParams, trailingSlashRedirect, cached, allowedPaths, data } = runtime
   const { methods, allow, relative } = module
   const getHandler = methods.GET
   const headHandler = methods.HEAD
@@ -187,30 +201,36 @@ export function createRoute (runtime: RouteRuntime): {
   }
 
   /**
-   * Run the handler for this request, uncached. Without the request store (the common case) a
-   * handler's result is written without extra promise layers: a synchronous handler answers
-   * synchronously, an async one costs one `then`.
+   * Run the handler for this request, uncached, inside the request store when it is on. The
+   * result is written without extra promise layers: a synchronous handler answers synchronously,
+   * an async one costs one `then`.
    * @returns undefined when the reply was sent synchronously (what Fastify expects of a
    *   synchronous handler), else a promise
    */
   function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<unknown> | undefined {
     const routeRequest = new RouteRequest(request, reply, env)
-    if (sharedContext.enabled) {
-      return invoke(handler, routeRequest, params).then(({ response, store }) => finish(request, reply, response, store))
-    }
+    let store: RequestStore | undefined
     let result: unknown
     try {
-      result = handler(routeRequest, { params })
+      // The store is needed by cookies()/headers()/revalidate*() (sharedContext.enabled once a route
+      // imports them) and by the data cache, which, as in Next.js, applies to GET and HEAD only.
+      if (sharedContext.enabled || (data.cache !== undefined && (request.method === 'GET' || request.method === 'HEAD'))) {
+        store = newStore(routeRequest, data, undefined)
+        result = sharedContext.storage.run(store, handler, routeRequest, { params })
+      } else {
+        result = handler(routeRequest, { params })
+      }
     } catch (error) {
       result = Promise.reject(error)
     }
+    // Invalidations the handler started finish before its response is sent.
+    const settle = (response: unknown): FastifyReply | Promise<FastifyReply> => store?.pending === undefined
+      ? finish(request, reply, response, store)
+      : Promise.all(store.pending).then(() => finish(request, reply, response, store))
     if (isThenable(result)) {
-      return Promise.resolve(result).then(
-        (response) => finish(request, reply, response, undefined),
-        (error: unknown) => finish(request, reply, navigationResponse(error), undefined)
-      )
+      return Promise.resolve(result).then(settle, (error: unknown) => settle(navigationResponse(error)))
     }
-    const sent = finish(request, reply, result, undefined)
+    const sent = settle(result)
     return isThenable(sent) ? sent : undefined
   }
 
@@ -234,14 +254,17 @@ export function createRoute (runtime: RouteRuntime): {
       ? staticRequestSource(path, source?.routeOptions.bodyLimit)
       : canonicalRequestSource(source, path)
     const routeRequest = new RouteRequest(base, reply === undefined ? undefined : leaderSignal(route, key, reply), env, track)
-    const { response, store } = await invoke(getHandler!, routeRequest, params, track)
+    const { response, store } = await invoke(getHandler!, routeRequest, params, data, track)
     const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
     if (reason !== undefined) {
       route.markDynamic(reason)
       return { kind: 'pass', parts, reason: `dynamic (${reason})` }
     }
-    const tags = route.tagsFor(path)
-    const revalidate = route.policy.config.revalidate
+    // A route built from cached data expires with its earliest data and answers to its tags.
+    const tags = store === undefined ? route.tagsFor(path) : [...route.tagsFor(path), ...store.dataTags]
+    const own = route.policy.config.revalidate
+    const fromData = store?.dataRevalidate ?? false
+    const revalidate = own === false ? fromData : fromData === false ? own : Math.min(own, fromData)
     if (parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
       if (source !== undefined) {
         // A client is waiting: stream to it at once (server-sent events must not wait for a

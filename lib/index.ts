@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import fp from 'fastify-plugin'
 import { CachedRoute } from './cache/cached-route.js'
-import { readSegmentConfig, routePolicy } from './cache/policy.js'
+import { readSegmentConfig, routePolicy, type SegmentConfig } from './cache/policy.js'
+import { installFetchCache } from './cache/data-cache.js'
 import { ResponseCache, type CacheStats } from './cache/response-cache.js'
 import { discoverRoutes } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
@@ -118,6 +119,13 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
     ? undefined
     : new ResponseCache({ ...opts.cache, cacheControl: opts.cacheControl, log: fastify.log })
   if (cache !== undefined) caches.push(cache)
+  const dataCache = opts.fetchCache ? cache : undefined
+  if (dataCache !== undefined) {
+    // fetch() learns which handler calls it from the request store, which GET and HEAD handlers
+    // then run in (handle.ts). POST & co. do not cache fetch, as in Next.js.
+    const release = installFetchCache()
+    fastify.addHook('onClose', async function restoreFetch () { release() })
+  }
   const parentChildLoggerFactory = fastify.childLoggerFactory
   // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
   const hasLogger = fastify.log.child({}) !== fastify.log
@@ -154,7 +162,8 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
         readParams,
         trailingSlashRedirect: isCatchAll && !ignoreTrailingSlash ? catchAllTrailingSlash(opts.trailingSlash) : undefined,
         cached,
-        allowedPaths
+        allowedPaths,
+        data: { cache: dataCache, fetchDefault: fetchDefaultOf(segmentConfig) }
       }
       const { handler, prerender } = createRoute(runtime)
       prerenderVia ??= prerender
@@ -232,6 +241,12 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
   }
 }
 
+/** What an uncached-by-default `fetch()` does in a route: Next.js's `fetchCache` and `dynamic` exports decide. */
+function fetchDefaultOf (config: SegmentConfig): 'force-cache' | 'no-store' {
+  if (config.fetchCache !== undefined) return config.fetchCache.endsWith('no-store') ? 'no-store' : 'force-cache'
+  return config.dynamic === 'force-dynamic' || config.revalidate === 0 ? 'no-store' : 'force-cache'
+}
+
 /**
  * Outside dev, when the app has no error handler of its own, 5xx answers carry no error message
  * or stack (they may hold secrets); the error is still logged in full. An app error handler, set
@@ -301,5 +316,6 @@ export type { Params } from './path-pattern.js'
 export type { FrhError } from './errors.js'
 export type { CacheStats } from './cache/response-cache.js'
 export type { CacheStore, CacheEntry } from './cache/store.js'
+export type { NextFetchRequestConfig } from './cache/data-cache.js'
 export { MemoryStore } from './cache/memory-store.js'
 export * as errors from './errors.js'

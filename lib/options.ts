@@ -60,6 +60,14 @@ export interface RouteHandlersOptions {
    * @default true
    */
   overrideGlobalResponse?: boolean
+  /**
+   * Next.js 14's data cache: `fetch()` inside route handlers honours `next: { revalidate, tags }`
+   * and `cache`, keeping results in the response cache's store. `globalThis.fetch` is wrapped while
+   * the app runs; outside route handlers it behaves exactly as Node's. `false` leaves `fetch` alone.
+   * Needs the response cache (not in dev, not with `cache: false`).
+   * @default true
+   */
+  fetchCache?: boolean
 }
 
 export interface ResolvedCacheOptions {
@@ -80,6 +88,7 @@ export interface ResolvedOptions {
   readonly prerender: boolean
   readonly cacheControl: boolean
   readonly overrideGlobalResponse: boolean
+  readonly fetchCache: boolean
 }
 
 export const defaultMaxEntryBytes = 2 * 1024 * 1024
@@ -91,10 +100,11 @@ const defaults = {
   caching: 'static',
   prerender: true,
   cacheControl: true,
-  overrideGlobalResponse: true
+  overrideGlobalResponse: true,
+  fetchCache: true
 } as const
 
-const knownOptions = new Set(['dir', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse'])
+const knownOptions = new Set(['dir', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'fetchCache'])
 const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'storeTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
 const fastifyRegisterOptions = new Set(['prefix', 'logLevel', 'logSerializers'])
@@ -148,9 +158,11 @@ export function normalizeOptions (options: unknown): ResolvedOptions {
   if (typeof cacheControl !== 'boolean') throw new FRH_ERR_OPTS_INVALID('cacheControl', 'a boolean', describe(cacheControl))
   const overrideGlobalResponse = opts.overrideGlobalResponse ?? defaults.overrideGlobalResponse
   if (typeof overrideGlobalResponse !== 'boolean') throw new FRH_ERR_OPTS_INVALID('overrideGlobalResponse', 'a boolean', describe(overrideGlobalResponse))
+  const fetchCache = opts.fetchCache ?? defaults.fetchCache
+  if (typeof fetchCache !== 'boolean') throw new FRH_ERR_OPTS_INVALID('fetchCache', 'a boolean', describe(fetchCache))
   const cache = normalizeCacheOptions(opts.cache)
   // As `next dev`: nothing is cached in dev (the options are still validated above).
-  return Object.freeze({ dir, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse })
+  return Object.freeze({ dir, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse, fetchCache })
 }
 
 function positiveInteger (name: string, value: unknown, fallback: number): number {

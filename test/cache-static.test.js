@@ -217,14 +217,15 @@ t.test('invalid segment config values fail app.ready() naming the file', async (
   }
 })
 
-t.test('runtime, preferredRegion and fetchCache are accepted, warned about, and change nothing; maxDuration is honoured', async (t) => {
+t.test('runtime and preferredRegion are accepted, warned about, and change nothing; maxDuration and fetchCache are honoured', async (t) => {
   const { lines, logger } = createLogCapture()
   const app = await build(t, {}, { logger })
   const warned = lines.filter((line) => line.level === 40 && /deploy-settings/.test(line.routeFile ?? '')).map((line) => line.msg)
-  for (const name of ['runtime', 'preferredRegion', 'fetchCache']) {
+  for (const name of ['runtime', 'preferredRegion']) {
     t.ok(warned.some((msg) => msg.startsWith(`'${name}'`)), `${name} warned`)
   }
   t.notOk(warned.some((msg) => msg.startsWith("'maxDuration'")), 'maxDuration is not ignored: it is the route handlerTimeout (see max-duration.test.js)')
+  t.notOk(warned.some((msg) => msg.startsWith("'fetchCache'")), 'fetchCache is not ignored: it is the route\'s fetch() default (see fetch-cache.test.js)')
   const [, second] = await twice(app, '/config/deploy-settings')
   t.equal(second.headers['x-nextjs-cache'], 'HIT', 'still cached')
 })

@@ -87,3 +87,19 @@ void revalidatePath('/', 'layout')
 void revalidateTag('posts')
 // @ts-expect-error revalidatePath's type is 'page' or 'layout'
 void revalidatePath('/', 'everything')
+
+// The data cache.
+import { unstable_cache, fetch as cachedFetch } from 'fastify-route-handlers/cache'
+const getUser = unstable_cache(async (id: string) => ({ id, name: 'x' }), ['users'], { revalidate: 60, tags: ['users'] })
+const user: Promise<{ id: string, name: string }> = getUser('1')
+void user
+// @ts-expect-error the cached function keeps its parameter types
+void getUser(1)
+const viaExplicit: Promise<Response> = cachedFetch('https://example.com', { next: { revalidate: 5, tags: ['a'] } })
+void viaExplicit
+await app.register(routeHandlers, { dir: 'app', fetchCache: false })
+// Importing the package types `next` on the global fetch's init, as Next.js does.
+const viaGlobal: Promise<Response> = fetch('https://example.com', { next: { revalidate: 60, tags: ['items'] }, cache: 'force-cache' })
+void viaGlobal
+// @ts-expect-error revalidate is a number or false
+void fetch('https://example.com', { next: { revalidate: 'soon' } })

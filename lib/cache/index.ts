@@ -40,6 +40,7 @@ export function revalidateTag (tag: string): Promise<void> {
   return invalidate([tag])
 }
 
+export { cachedFetch as fetch, unstableCache as unstable_cache, type NextFetchRequestConfig } from './data-cache.js'
 export { MemoryStore, defaultMaxBytes, defaultMaxEntries, type MemoryStoreOptions } from './memory-store.js'
 export type { CacheEntry, CacheStore } from './store.js'
 export type { CacheStats } from './response-cache.js'

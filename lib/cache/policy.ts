@@ -25,6 +25,8 @@ export interface SegmentConfig {
   generateStaticParams: (() => unknown) | undefined
   /** Seconds a handler may run before Fastify answers 503 (its route `handlerTimeout`). */
   maxDuration: Seconds | undefined
+  /** The route's `fetch()` default (`fetchCache` export); undefined for `'auto'`. */
+  fetchCache: string | undefined
   /** Exports that are accepted but mean nothing on a long-running Fastify server. */
   ignored: string[]
 }
@@ -89,7 +91,6 @@ export function readSegmentConfig (module: RouteModule): SegmentConfig {
     if (typeof exports.fetchCache !== 'string' || !fetchCacheValues.has(exports.fetchCache)) {
       throw invalid('fetchCache', `use one of ${[...fetchCacheValues].map((v) => `'${v}'`).join(', ')}`)
     }
-    ignored.push('fetchCache') // there is no fetch data cache here for it to configure
   }
   return {
     dynamic: dynamic as DynamicConfig,
@@ -97,6 +98,7 @@ export function readSegmentConfig (module: RouteModule): SegmentConfig {
     dynamicParams,
     generateStaticParams: generateStaticParams as SegmentConfig['generateStaticParams'],
     maxDuration: exports.maxDuration as Seconds | undefined,
+    fetchCache: exports.fetchCache === 'auto' ? undefined : exports.fetchCache as string | undefined,
     ignored
   }
 }
