@@ -27,6 +27,8 @@ const allServers = [
   { name: 'naive bridge', file: 'naive.js' },
   { name: 'hono', file: 'hono.js' },
   { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' } },
+  // The same, with fetchCache: false (no data cache, so no AsyncLocalStorage request store).
+  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS },
   // The same route files answering with the global Response.json / new Response(string).
   { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS },
   { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS }

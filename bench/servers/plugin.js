@@ -7,6 +7,7 @@ import routeHandlers from '../../dist/index.js'
 import { announce } from '../scenarios.js'
 
 const app = Fastify({ logger: false })
-await app.register(routeHandlers, { dir: fileURLToPath(new URL('../app', import.meta.url)) })
+// BENCH_FETCH_CACHE=0: without the data cache, so without a request store per GET.
+await app.register(routeHandlers, { dir: fileURLToPath(new URL('../app', import.meta.url)), fetchCache: process.env.BENCH_FETCH_CACHE !== '0' })
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' })
 announce(app.server.address().port)
