@@ -153,3 +153,18 @@ t.test('outside handlers, and with fetchCache: false, fetch is Node\'s', async (
   await off.inject({ url: '/dynamic-items', headers: { 'x-who': 'a' } })
   t.equal(counts.items, 4, 'and nothing is cached')
 })
+
+t.test('a store that fails to write: the fetch is still answered, and the failure logged', async (t) => {
+  const counts = await upstream(t)
+  const { createLogCapture } = await import('./helpers/log.js')
+  const { lines, logger } = createLogCapture()
+  const store = { get: () => undefined, set: () => { throw new Error('set down') }, delete: () => {}, invalidateTags: () => {} }
+  const app = Fastify({ logger })
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir, dev: false, prerender: false, cache: { store } })
+  const res = await app.inject({ url: '/dynamic-items', headers: { 'x-who': 'a' } })
+  t.equal(res.statusCode, 200)
+  t.same(res.json().upstream, { hit: 1 })
+  t.equal(counts.items, 1)
+  t.ok(lines.some((line) => line.err?.code === 'FRH_ERR_CACHE_STORE_FAILED' && /fetch:/.test(line.err.message)), 'logged with the data key')
+})

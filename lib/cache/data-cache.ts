@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { sharedContext, type RequestStore } from '../context.js'
+import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import { NativeResponse } from '../native.js'
 import type { ResponseCache } from './response-cache.js'
 import type { CacheEntry } from './store.js'
@@ -93,7 +94,7 @@ async function load (cache: ResponseCache, key: string, produce: () => Promise<P
   if (found !== undefined) {
     if (!cache.isFresh(found) && !inflight.has(key)) {
       const refresh = produce().then(async (produced) => {
-        if (produced.entry !== undefined) await cache.store.set(key, produced.entry)
+        if (produced.entry !== undefined) await keep(cache, key, produced.entry)
         return produced.entry
       }).catch((error: unknown) => {
         cache.log.error({ err: error, key }, 'data cache background revalidation failed; serving the stale entry')
@@ -114,10 +115,19 @@ async function load (cache: ResponseCache, key: string, produce: () => Promise<P
   inflight.set(key, shared)
   try {
     const produced = await attempt
-    if (produced.entry !== undefined) await cache.store.set(key, produced.entry)
+    if (produced.entry !== undefined) await keep(cache, key, produced.entry)
     return produced
   } finally {
     if (inflight.get(key) === shared) inflight.delete(key)
+  }
+}
+
+/** Store an entry; a failing store is logged and the data is still answered, uncached. */
+async function keep (cache: ResponseCache, key: string, entry: CacheEntry): Promise<void> {
+  try {
+    await cache.store.set(key, entry)
+  } catch (error) {
+    cache.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('write', key, error as Error) }, 'cache store write failed')
   }
 }
 
