@@ -110,6 +110,16 @@ export class HeadWriter {
     for (const line of setCookie) this.set('set-cookie', line, validate)
   }
 
+  /** Leave a header out. */
+  remove (name: string): void {
+    for (let i = this.names.length - 1; i >= 0; i--) {
+      if (this.names[i] === name) {
+        this.names.splice(i, 1)
+        this.values.splice(i, 1)
+      }
+    }
+  }
+
   appendCookies (): void {
     if (this.context.setCookie === undefined) return
     for (const line of this.context.setCookie) this.set('set-cookie', line, false)
@@ -214,6 +224,9 @@ function readNative (response: Response, context: WriteContext): ResponseParts |
   if (response.bodyUsed) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
   const head = new HeadWriter(context)
   head.setHeaders(response.headers, !(response instanceof NativeResponse))
+  // A fetch() Response (type basic/cors) keeps the upstream Content-Encoding although undici has
+  // already decoded its body: passed through as is, it would announce an encoding it lacks.
+  if (response.type === 'basic' || response.type === 'cors') head.remove('content-encoding')
   head.appendCookies()
   const body = response.body
   const parts: ResponseParts = { status: response.status, statusText: response.statusText ?? '', head, body: null }

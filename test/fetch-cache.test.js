@@ -4,6 +4,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import routeHandlers from '../dist/index.js'
 import { createClock, settle } from './helpers/cache.js'
 
@@ -12,6 +13,12 @@ const dir = fileURLToPath(new URL('./fixtures/fetch-cache/app', import.meta.url)
 async function upstream (t) {
   const counts = { items: 0, slow: 0 }
   const server = http.createServer((request, response) => {
+    if (request.url === '/gzip') {
+      response.setHeader('content-type', 'text/plain')
+      response.setHeader('content-encoding', 'gzip')
+      response.end(gzipSync('decoded text'))
+      return
+    }
     if (request.url === '/slow') {
       counts.slow++
       const hit = counts.slow
@@ -167,4 +174,15 @@ t.test('a store that fails to write: the fetch is still answered, and the failur
   t.same(res.json().upstream, { hit: 1 })
   t.equal(counts.items, 1)
   t.ok(lines.some((line) => line.err?.code === 'FRH_ERR_CACHE_STORE_FAILED' && /fetch:/.test(line.err.message)), 'logged with the data key')
+})
+
+t.test('a fetch() Response returned as is: its decoded body is not announced as gzip', async (t) => {
+  await upstream(t)
+  const { app } = await build(t)
+  for (const url of ['/passthrough?fresh=1', '/passthrough', '/passthrough']) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.headers['content-encoding'], undefined, `${url}: no content-encoding`)
+    t.equal(res.body, 'decoded text', `${url}: the decoded body`)
+  }
 })

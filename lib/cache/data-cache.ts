@@ -11,6 +11,9 @@ import { NativeResponse } from '../native.js'
 import type { ResponseCache } from './response-cache.js'
 import type { CacheEntry } from './store.js'
 
+/** Headers of an upstream response that do not describe the decoded body kept in the cache. */
+const decodedAway = new Set(['content-encoding', 'content-length', 'transfer-encoding'])
+
 /** Next.js's limits: longer tags and tags beyond the count are dropped. */
 const maxTagLength = 256
 const maxTags = 64
@@ -176,7 +179,9 @@ export async function cachedFetch (input: RequestInfo | URL, init?: RequestInit 
     const response = await fetchNow(input, init)
     if (response.status !== 200) return { entry: undefined, value: response }
     const body = new Uint8Array(await response.arrayBuffer())
-    const entry = entryOf(cache, [...response.headers], body, seconds, tags)
+    // The body is decoded and whole: its transfer headers no longer describe it.
+    const headers = [...response.headers].filter(([name]) => !decodedAway.has(name))
+    const entry = entryOf(cache, headers, body, seconds, tags)
     return entry === undefined
       ? { entry: undefined, value: new NativeResponse(body, { status: response.status, statusText: response.statusText, headers: response.headers }) }
       : { entry }
