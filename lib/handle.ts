@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isThenable, timeout } from './async.js'
 import type { CachedRoute } from './cache/cached-route.js'
 import type { Outcome, ResponseCache } from './cache/response-cache.js'
 import { sharedContext, type RequestStore } from './context.js'
@@ -132,14 +133,11 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
-  let timer: NodeJS.Timeout | undefined
-  const deadline = deadlineMs === undefined
-    ? undefined
-    : new Promise<'deadline'>((resolve) => { timer = setTimeout(resolve, deadlineMs, 'deadline') })
+  const deadline = deadlineMs === undefined ? undefined : timeout(deadlineMs)
   try {
     for (;;) {
-      const read = deadline === undefined ? await reader.read() : await Promise.race([reader.read(), deadline])
-      if (read === 'deadline') break
+      const read = deadline === undefined ? await reader.read() : await Promise.race([reader.read(), deadline.promise])
+      if (read === 'timeout') break
       if (read.done) return Buffer.concat(chunks, size)
       chunks.push(read.value)
       size += read.value.byteLength
@@ -148,7 +146,7 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
     reader.cancel().catch(() => {})
     return undefined
   } finally {
-    clearTimeout(timer)
+    deadline?.cancel()
   }
 }
 
@@ -174,10 +172,6 @@ function requestPath (request: FastifyRequest): string {
   const path = canonicalPath(request.raw.url ?? '/')
   if (path === undefined) throw new FRH_ERR_REQUEST_PARAM_DECODE('a segment')
   return path
-}
-
-function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function'
 }
 
 /**

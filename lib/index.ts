@@ -5,6 +5,7 @@ import { CachedRoute } from './cache/cached-route.js'
 import { readSegmentConfig, routePolicy, type SegmentConfig } from './cache/policy.js'
 import { installFetchCache } from './cache/data-cache.js'
 import { ResponseCache, type CacheStats } from './cache/response-cache.js'
+import { timeout } from './async.js'
 import { discoverRoutes } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
 import { createRoute, type RouteRuntime } from './handle.js'
@@ -206,17 +207,16 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
             fastify.log.warn({ routeFile, path: full }, 'prerender skipped: out of time; the path will be generated on its first request')
             continue
           }
-          let timer: NodeJS.Timeout | undefined
+          const late = timeout(left)
           try {
-            const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, left, 'late') })
-            if (await Promise.race([render(full), late]) === 'late') {
+            if (await Promise.race([render(full), late.promise]) === 'timeout') {
               fastify.log.warn({ routeFile, path: full }, 'prerender did not finish in time; the path will be generated on its first request')
             }
           } catch (error) {
             // As SPEC'd: a prerender failure falls back to generating on the first request.
             fastify.log.warn({ err: error, routeFile, path: full }, 'prerender failed; the path will be generated on its first request')
           } finally {
-            clearTimeout(timer)
+            late.cancel()
           }
         }
       })

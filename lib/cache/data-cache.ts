@@ -5,6 +5,7 @@
  * built from cached data takes the lowest of their `revalidate` and carries their tags.
  */
 import { createHash } from 'node:crypto'
+import { isThenable } from '../async.js'
 import { sharedContext, type RequestStore } from '../context.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import { NativeResponse } from '../native.js'
@@ -81,10 +82,6 @@ function record (store: RequestStore, revalidate: number | false, tags: string[]
 const inflight = new Map<string, Promise<CacheEntry | undefined>>()
 
 type Produced = { entry: CacheEntry, value?: undefined } | { entry: undefined, value: Response }
-
-function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function'
-}
 
 /**
  * Answer `key` from the data cache: fresh → the entry; stale → the entry, refreshed once in the

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
+import { isThenable, timeout } from '../async.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import type { ResponseParts } from '../reply.js'
 import { cacheControlFor, unstorableReason, type Milliseconds } from './policy.js'
@@ -87,12 +88,6 @@ const globals = globalThis as unknown as Record<symbol, Set<ResponseCache> | und
 /** Every live cache in the process: `revalidatePath` / `revalidateTag` reach them all. */
 export const liveCaches: Set<ResponseCache> = globals[kCaches] ??= new Set()
 
-function timeout (ms: number): { promise: Promise<'timeout'>, cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined
-  const promise = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, ms, 'timeout') })
-  return { promise, cancel: () => clearTimeout(timer) }
-}
-
 /**
  * The response cache of one plugin registration: stale-while-revalidate over a bounded store,
  * single-flight per key with bounded waits, failures that keep the last good copy, and tag
@@ -139,7 +134,7 @@ export class ResponseCache {
   get (key: string): CacheEntry | undefined | Promise<CacheEntry | undefined> {
     try {
       const found = this.store.get(key)
-      if (found === undefined || found === null || typeof (found as Promise<CacheEntry>).then !== 'function') return checkEntry(found as CacheEntry | undefined)
+      if (!isThenable(found)) return checkEntry(found)
       // A store that does not answer costs at most storeTimeoutMs, then the request goes on uncached.
       const timer = timeout(this.storeTimeoutMs)
       return Promise.race([Promise.resolve(found), timer.promise]).then((result) => {
