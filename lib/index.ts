@@ -14,6 +14,8 @@ import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } fro
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { splitRawUrl, type RequestEnv } from './request.js'
 import { overrideGlobalResponse } from './response.js'
+// For its side effect: keeps Node's nextTick fast in this process (see the file).
+import './tick-shape.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 // A last segment like `data.json` or `robots.txt` is a file: Next.js never adds a slash to it.

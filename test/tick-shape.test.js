@@ -1,0 +1,44 @@
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+// The plugin keeps one of Node's nextTick queue entries alive so that the entries' map survives
+// full GCs taken while the queue is empty (lib/tick-shape.ts says why that matters for speed).
+// V8's own view of maps is only visible with --allow-natives-syntax, so this runs in a child.
+const index = new URL('../dist/index.js', import.meta.url).href
+const probe = `
+import { executionAsyncResource } from 'node:async_hooks'
+const { keptTickEntry } = await import(${JSON.stringify(new URL('../dist/tick-shape.js', import.meta.url).href)})
+await import(${JSON.stringify(index)})
+const tickEntry = () => new Promise((resolve) => process.nextTick(() => resolve(executionAsyncResource())))
+const idle = () => new Promise((resolve) => setImmediate(resolve))
+await idle()
+const kept = keptTickEntry()
+const keys = kept === null || kept === undefined ? [] : Reflect.ownKeys(kept).map(String)
+// Full GCs with no tick queued: without the kept entry, its map could be collected here.
+for (let i = 0; i < 3; i++) { globalThis.gc(); await idle() }
+const fresh = await tickEntry()
+process.stdout.write(JSON.stringify({ keys, sameMap: kept != null && %HaveSameMap(kept, fresh), fast: %HasFastProperties(fresh) }))
+`
+
+t.test('one nextTick entry is kept, and the entries keep its map across full GCs', async (t) => {
+  const out = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--input-type=module', '-e', probe], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 30000
+  })
+  t.equal(out.status, 0, out.stderr)
+  const result = JSON.parse(out.stdout)
+  // The kept object is a tick entry (Node 20's TickObject literal), not some other resource.
+  t.ok(result.keys.includes('callback') && result.keys.includes('Symbol(async_id_symbol)'), `kept entry keys: ${result.keys}`)
+  t.ok(result.sameMap, 'a tick scheduled after the GCs has the kept entry\'s map')
+  t.ok(result.fast, 'and fast properties')
+})
+
+t.test('importing the package twice keeps one entry', async (t) => {
+  const again = await import('../dist/tick-shape.js?second')
+  const first = await import('../dist/tick-shape.js')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(first.keptTickEntry() !== null && typeof first.keptTickEntry() === 'object')
+  t.equal(again.keptTickEntry(), first.keptTickEntry(), 'both copies see the same kept entry')
+})
