@@ -2,10 +2,13 @@
 // writes bench/results.json. Ratios are medians of per-round ratios to plain Fastify measured in
 // the same round, so machine noise that hits one round hits every server in it.
 //
-// Env knobs (defaults in brackets): BENCH_ROUNDS [5], BENCH_DURATION whole seconds per run [1]
-// (autocannon checks its deadline once a second), BENCH_WARMUP requests per server × scenario
-// before round 1 [3000], BENCH_CONNECTIONS [50],
+// Env knobs (defaults in brackets): BENCH_ROUNDS [7], BENCH_RUN_SECONDS target length of one run
+// [0.5], BENCH_WARMUP requests per server × scenario before round 1 [3000], BENCH_CONNECTIONS [50],
 // BENCH_SERVERS / BENCH_SCENARIOS comma-separated name filters (substring match).
+//
+// autocannon ends a run (and reports its duration) on its sampling tick, once a second by default,
+// so a 0.5 s run would still take a second and a short warm-up would read as slow: the tick is
+// 100 ms here.
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
@@ -14,8 +17,8 @@ import autocannon from 'autocannon'
 import { scenarios as allScenarios } from './scenarios.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-const ROUNDS = Math.max(1, Math.min(50, Number(process.env.BENCH_ROUNDS ?? 5)))
-const DURATION = Math.max(1, Math.min(30, Math.round(Number(process.env.BENCH_DURATION ?? 1))))
+const ROUNDS = Math.max(1, Math.min(50, Number(process.env.BENCH_ROUNDS ?? 7)))
+const RUN_SECONDS = Math.max(0.1, Math.min(30, Number(process.env.BENCH_RUN_SECONDS ?? 0.5)))
 const WARMUP = Math.max(0, Math.min(100000, Number(process.env.BENCH_WARMUP ?? 3000)))
 const CONNECTIONS = Math.max(1, Math.min(1000, Number(process.env.BENCH_CONNECTIONS ?? 50)))
 const BASELINE = 'fastify'
@@ -118,7 +121,7 @@ async function verify () {
   return cacheHeader
 }
 
-/** One autocannon run: `{ duration }` seconds or `{ amount }` requests. */
+/** One autocannon run: `{ duration }` seconds or `{ amount }` requests. req/s is over the time autocannon measured. */
 function measure (server, scenario, limit) {
   return new Promise((resolve, reject) => {
     autocannon({
@@ -128,7 +131,8 @@ function measure (server, scenario, limit) {
       headers: scenario.headers,
       body: scenario.body,
       connections: CONNECTIONS,
-      pipelining: 1
+      pipelining: 1,
+      sampleInt: 100
     }, (error, result) => {
       if (error) return reject(error)
       if (result.non2xx > 0) return reject(new Error(`${server.name} / ${scenario.name}: ${result.non2xx} non-2xx answers`))
@@ -156,7 +160,7 @@ console.log(`servers: ${servers.map((s) => s.name).join(', ')}`)
 const cacheHeader = await verify()
 console.log(`every server answers every scenario identically (status + body); static route x-nextjs-cache: ${JSON.stringify(cacheHeader)}`)
 const pairs = scenarios.flatMap((scenario) => servers.filter((server) => runsScenario(server, scenario)).map((server) => ({ scenario, server })))
-console.log(`${pairs.length} server × scenario pairs, ${ROUNDS} rounds of ${DURATION}s, ${CONNECTIONS} connections, warm-up ${WARMUP} requests each`)
+console.log(`${pairs.length} server × scenario pairs, ${ROUNDS} rounds of ~${RUN_SECONDS}s runs, ${CONNECTIONS} connections, warm-up ${WARMUP} requests each`)
 
 try {
   if (WARMUP > 0) for (const { scenario, server } of pairs) await measure(server, scenario, { amount: WARMUP })
@@ -170,7 +174,7 @@ try {
       const bucket = samples.get(scenario.name) ?? new Map()
       samples.set(scenario.name, bucket)
       for (const server of order) {
-        const sample = await measure(server, scenario, { duration: DURATION })
+        const sample = await measure(server, scenario, { duration: RUN_SECONDS })
         const list = bucket.get(server.name) ?? []
         list.push(sample)
         bucket.set(server.name, list)
