@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isThenable, timeout } from './async.js'
 import type { CachedRoute } from './cache/cached-route.js'
 import type { Outcome, ResponseCache } from './cache/response-cache.js'
-import { sharedContext, type RequestStore } from './context.js'
+import { holdStore, sharedContext, type RequestStore } from './context.js'
 import { FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE, FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
 import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
@@ -72,6 +72,22 @@ async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: 
   }
   if (store?.pending !== undefined) await Promise.all(store.pending)
   return { response, store }
+}
+
+/**
+ * Release a request's hold on the store once its response is written out: at once for a body
+ * sent whole, when the response closes for a stream (whose reads may still call fetch()).
+ */
+function noop (): void {}
+
+function releaseWhenSent (reply: FastifyReply, sent: unknown, release: () => void): void {
+  const afterSend = (): void => {
+    const res = reply.raw
+    if (res.writableEnded || res.destroyed) release()
+    else res.once('close', release)
+  }
+  if (isThenable(sent)) sent.then(afterSend, release)
+  else afterSend()
 }
 
 function newStore (request: RouteRequest, data: DataOptions, track: ((expression: string) => void) | undefined): RequestStore {
@@ -204,12 +220,14 @@ export function createRoute (runtime: RouteRuntime): {
   function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<unknown> | undefined {
     const routeRequest = new RouteRequest(request, reply, env)
     let store: RequestStore | undefined
+    let release: (() => void) | undefined
     let result: unknown
     try {
       // The store is needed by cookies()/headers()/revalidate*() (sharedContext.enabled once a route
       // imports them) and by the data cache, which, as in Next.js, applies to GET and HEAD only.
       if (sharedContext.enabled || (data.cache !== undefined && (request.method === 'GET' || request.method === 'HEAD'))) {
         store = newStore(routeRequest, data, undefined)
+        release = holdStore()
         result = sharedContext.storage.run(store, handler, routeRequest, { params })
       } else {
         result = handler(routeRequest, { params })
@@ -222,9 +240,18 @@ export function createRoute (runtime: RouteRuntime): {
       ? finish(request, reply, response, store)
       : Promise.all(store.pending).then(() => finish(request, reply, response, store))
     if (isThenable(result)) {
-      return Promise.resolve(result).then(settle, (error: unknown) => settle(navigationResponse(error)))
+      const sending = Promise.resolve(result).then(settle, (error: unknown) => settle(navigationResponse(error)))
+      if (release !== undefined) releaseWhenSent(reply, sending, release)
+      return sending
     }
-    const sent = settle(result)
+    let sent: FastifyReply | Promise<FastifyReply>
+    try {
+      sent = settle(result)
+    } catch (error) {
+      release?.()
+      throw error
+    }
+    if (release !== undefined) releaseWhenSent(reply, sent, release)
     return isThenable(sent) ? sent : undefined
   }
 
@@ -248,39 +275,56 @@ export function createRoute (runtime: RouteRuntime): {
       ? staticRequestSource(path, source?.routeOptions.bodyLimit)
       : canonicalRequestSource(source, path)
     const routeRequest = new RouteRequest(base, reply === undefined ? undefined : leaderSignal(route, key, reply), env, track)
-    const { response, store } = await invoke(getHandler!, routeRequest, params, data, track)
-    const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
-    if (reason !== undefined) {
-      route.markDynamic(reason)
-      return { kind: 'pass', parts, reason: `dynamic (${reason})` }
-    }
-    // A route built from cached data expires with its earliest data and answers to its tags.
-    const tags = store === undefined ? route.tagsFor(path) : [...route.tagsFor(path), ...store.dataTags]
-    const own = route.policy.config.revalidate
-    const fromData = store?.dataRevalidate ?? false
-    const revalidate = own === false ? fromData : fromData === false ? own : Math.min(own, fromData)
-    if (parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
-      if (source !== undefined) {
-        // A client is waiting: stream to it at once (server-sent events must not wait for a
-        // body that never ends) and capture a copy on the side; a copy that completes within
-        // maxEntryBytes is stored for later requests. Waiters meanwhile answer on their own.
-        const [toClient, toCache] = parts.body.tee()
-        captureStream(toCache, route.cache.maxEntryBytes).then(async (bytes): Promise<void> => {
-          // The stream may have read per-request data while it ran: then the route is dynamic.
-          if (reason !== undefined) route.markDynamic(reason)
-          else if (bytes !== undefined) await route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
-        }).catch(() => {}) // the client's copy of the stream reports the error
-        return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed' }
-      }
-      const bytes = await captureStream(parts.body, route.cache.maxEntryBytes, route.cache.lockTimeoutMs)
-      if (bytes === undefined) return { kind: 'pass', parts: { ...parts, body: null }, reason: 'streamed body not complete within maxEntryBytes and lockTimeoutMs' }
+    // Store work lasts until the body is captured, not just until the handler returns: a
+    // streamed body may still call fetch() while it runs.
+    // (Only when the handler runs in the store: see invoke.)
+    const release = sharedContext.enabled || data.cache !== undefined ? holdStore() : noop
+    let releaseLater = false
+    try {
+      const { response, store } = await invoke(getHandler!, routeRequest, params, data, track)
+      const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
       if (reason !== undefined) {
         route.markDynamic(reason)
-        return { kind: 'pass', parts: { ...parts, body: bytes }, reason: `dynamic (${reason})` }
+        if (reply !== undefined && parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
+          // The asking client gets this body streamed (serveFromStore writes it): hold the store
+          // until its response closes, as for any streamed response.
+          releaseLater = true
+          reply.raw.once('close', release)
+        }
+        return { kind: 'pass', parts, reason: `dynamic (${reason})` }
       }
-      return route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+      // A route built from cached data expires with its earliest data and answers to its tags.
+      const tags = store === undefined ? route.tagsFor(path) : [...route.tagsFor(path), ...store.dataTags]
+      const own = route.policy.config.revalidate
+      const fromData = store?.dataRevalidate ?? false
+      const revalidate = own === false ? fromData : fromData === false ? own : Math.min(own, fromData)
+      if (parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
+        if (source !== undefined) {
+          // A client is waiting: stream to it at once (server-sent events must not wait for a
+          // body that never ends) and capture a copy on the side; a copy that completes within
+          // maxEntryBytes is stored for later requests. Waiters meanwhile answer on their own.
+          const [toClient, toCache] = parts.body.tee()
+          captureStream(toCache, route.cache.maxEntryBytes).then(async (bytes): Promise<void> => {
+            // The stream may have read per-request data while it ran: then the route is dynamic.
+            if (reason !== undefined) route.markDynamic(reason)
+            else if (bytes !== undefined) await route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+          }).catch(() => {}) // the client's copy of the stream reports the error
+            .finally(release)
+          releaseLater = true
+          return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed' }
+        }
+        const bytes = await captureStream(parts.body, route.cache.maxEntryBytes, route.cache.lockTimeoutMs)
+        if (bytes === undefined) return { kind: 'pass', parts: { ...parts, body: null }, reason: 'streamed body not complete within maxEntryBytes and lockTimeoutMs' }
+        if (reason !== undefined) {
+          route.markDynamic(reason)
+          return { kind: 'pass', parts: { ...parts, body: bytes }, reason: `dynamic (${reason})` }
+        }
+        return route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+      }
+      return route.cache.save(key, parts, tags, revalidate, epoch)
+    } finally {
+      if (!releaseLater) release()
     }
-    return route.cache.save(key, parts, tags, revalidate, epoch)
   }
 
   /**

@@ -1,0 +1,97 @@
+// The request store's AsyncLocalStorage is switched off when no store work has run for a while
+// (on Node 20 its hooks cost every promise of the process) and on again by the next GET that
+// needs it. Real upstream on 127.0.0.1 counting its hits; no timing is asserted, only the order.
+import t from 'tap'
+import Fastify from 'fastify'
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import routeHandlers from '../dist/index.js'
+import { sharedContext } from '../dist/context.js'
+import { createGate, settle, until } from './helpers/cache.js'
+
+const dir = fileURLToPath(new URL('./fixtures/request-store/app', import.meta.url))
+// Switch off as soon as nothing holds the store, so the tests can see every release.
+sharedContext.idleMs = 0
+
+async function upstream (t) {
+  const counts = { items: 0 }
+  const server = http.createServer((request, response) => {
+    counts.items++
+    response.setHeader('content-type', 'application/json')
+    response.end(JSON.stringify({ hit: counts.items }))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  globalThis.upstream = `http://127.0.0.1:${server.address().port}`
+  return counts
+}
+
+async function build (t, options = {}) {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir, dev: false, prerender: false, ...options })
+  await app.ready()
+  return app
+}
+
+t.test('the store is off once idle, stays off for POST, and a GET turns it on with the data cache intact', async (t) => {
+  const counts = await upstream(t)
+  const app = await build(t)
+
+  const first = await app.inject({ url: '/items', headers: { 'x-who': 'a' } })
+  t.same(first.json(), { who: 'a', upstream: { hit: 1 } })
+  await until(() => sharedContext.hooksOn === false)
+  t.equal(sharedContext.storage.getStore(), undefined)
+
+  const posted = await app.inject({ method: 'POST', url: '/post', payload: { a: 1 } })
+  t.equal(posted.statusCode, 201)
+  t.same(posted.json(), { got: { a: 1 } })
+  t.equal(sharedContext.hooksOn, false, 'a POST handler never needs the store: the hooks stay off')
+
+  const again = await app.inject({ url: '/items', headers: { 'x-who': 'b' } })
+  t.same(again.json(), { who: 'b', upstream: { hit: 1 } }, 'the GET ran in the store again: its fetch came from the data cache')
+  t.equal(counts.items, 1)
+})
+
+t.test('a streamed body holds the store until the response is written, so its late fetch is still cached', async (t) => {
+  const counts = await upstream(t)
+  const app = await build(t)
+
+  globalThis.gate = createGate()
+  const streaming = app.inject({ url: '/stream', headers: { 'x-who': 'a' } })
+  await settle(50)
+  t.equal(sharedContext.hooksOn, true, 'held while the body is still being produced')
+  globalThis.gate.release()
+  const first = await streaming
+  t.equal(first.body, 'a:{"hit":1}')
+
+  const second = await app.inject({ url: '/stream', headers: { 'x-who': 'b' } })
+  t.equal(second.body, 'b:{"hit":1}', 'the fetch made after the handler returned went through the data cache')
+  t.equal(counts.items, 1)
+  await until(() => sharedContext.hooksOn === false)
+})
+
+t.test('with fetchCache: false, dynamic GETs never turn the store on', async (t) => {
+  await upstream(t)
+  const app = await build(t, { fetchCache: false })
+  await until(() => sharedContext.hooksOn !== true)
+  const res = await app.inject({ url: '/post', method: 'POST', payload: { b: 2 } })
+  t.equal(res.statusCode, 201)
+  globalThis.gate = { promise: Promise.resolve() }
+  const streamed = await app.inject({ url: '/stream', headers: { 'x-who': 'c' } })
+  t.equal(streamed.statusCode, 200)
+  t.not(sharedContext.hooksOn, true)
+})
+
+// Last: importing /headers turns the store on for every handler of the process, for good.
+t.test('once a route imports /headers, the store is never switched off', async (t) => {
+  await upstream(t)
+  const app = await build(t)
+  const res = await app.inject({ url: '/headers', headers: { 'x-who': 'h' } })
+  t.same(res.json(), { who: 'h' })
+  t.equal(sharedContext.enabled, true)
+  await settle(50)
+  t.equal(sharedContext.hooksOn, true, 'still on after the store work ended')
+  const post = await app.inject({ method: 'POST', url: '/post', payload: { c: 3 } })
+  t.equal(post.statusCode, 201)
+})
