@@ -74,20 +74,22 @@ async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: 
   return { response, store }
 }
 
+function noop (): void {}
+
+/** Release a hold on the store when this response closes (at once if it already has). */
+function releaseOnClose (reply: FastifyReply, release: () => void): void {
+  const res = reply.raw
+  if (res.writableEnded || res.destroyed) release()
+  else res.once('close', release)
+}
+
 /**
  * Release a request's hold on the store once its response is written out: at once for a body
  * sent whole, when the response closes for a stream (whose reads may still call fetch()).
  */
-function noop (): void {}
-
 function releaseWhenSent (reply: FastifyReply, sent: unknown, release: () => void): void {
-  const afterSend = (): void => {
-    const res = reply.raw
-    if (res.writableEnded || res.destroyed) release()
-    else res.once('close', release)
-  }
-  if (isThenable(sent)) sent.then(afterSend, release)
-  else afterSend()
+  if (isThenable(sent)) sent.then(() => releaseOnClose(reply, release), release)
+  else releaseOnClose(reply, release)
 }
 
 function newStore (request: RouteRequest, data: DataOptions, track: ((expression: string) => void) | undefined): RequestStore {
@@ -289,7 +291,7 @@ export function createRoute (runtime: RouteRuntime): {
           // The asking client gets this body streamed (serveFromStore writes it): hold the store
           // until its response closes, as for any streamed response.
           releaseLater = true
-          reply.raw.once('close', release)
+          releaseOnClose(reply, release)
         }
         return { kind: 'pass', parts, reason: `dynamic (${reason})` }
       }
