@@ -2,9 +2,14 @@
 // writes bench/results.json. Ratios are medians of per-round ratios to plain Fastify measured in
 // the same round, so machine noise that hits one round hits every server in it.
 //
-// Env knobs (defaults in brackets): BENCH_ROUNDS [7], BENCH_RUN_SECONDS target length of one run
-// [0.5], BENCH_WARMUP requests per server × scenario before round 1 [3000], BENCH_CONNECTIONS [50],
-// BENCH_SERVERS / BENCH_SCENARIOS comma-separated name filters (substring match).
+// Env knobs (defaults in brackets): BENCH_ROUNDS [5], BENCH_RUN_SECONDS length of one run [0.5],
+// BENCH_WARMUP requests per server × scenario before each round's runs [2000], BENCH_CONNECTIONS
+// [50], BENCH_FRESH [1]: start every server anew for each round (0: one process per server for
+// the whole run), BENCH_SERVERS / BENCH_SCENARIOS comma-separated name filters (substring match).
+//
+// Fresh processes per round: two processes of the same server differ here by up to 25 % (V8
+// state that a process settles into at startup, see lib/tick-shape.ts for one such case), so one
+// process per server would make its ratio a sample of one.
 //
 // autocannon ends a run (and reports its duration) on its sampling tick, once a second by default,
 // so a 0.5 s run would still take a second and a short warm-up would read as slow: the tick is
@@ -17,9 +22,10 @@ import autocannon from 'autocannon'
 import { scenarios as allScenarios } from './scenarios.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-const ROUNDS = Math.max(1, Math.min(50, Number(process.env.BENCH_ROUNDS ?? 7)))
+const ROUNDS = Math.max(1, Math.min(50, Number(process.env.BENCH_ROUNDS ?? 5)))
 const RUN_SECONDS = Math.max(0.1, Math.min(30, Number(process.env.BENCH_RUN_SECONDS ?? 0.5)))
-const WARMUP = Math.max(0, Math.min(100000, Number(process.env.BENCH_WARMUP ?? 3000)))
+const WARMUP = Math.max(0, Math.min(100000, Number(process.env.BENCH_WARMUP ?? 2000)))
+const FRESH = process.env.BENCH_FRESH !== '0'
 const CONNECTIONS = Math.max(1, Math.min(1000, Number(process.env.BENCH_CONNECTIONS ?? 50)))
 const BASELINE = 'fastify'
 const JSON_SCENARIOS = ['dynamic JSON GET', 'params + query', 'POST JSON 201']
@@ -72,12 +78,24 @@ function startServer (server) {
     })
     child.on('exit', (code) => {
       clearTimeout(timer)
-      if (server.port === undefined || !stopping) reject(new Error(`${server.name} exited with ${code}`))
-      if (!stopping) fail(`server ${server.name} exited (code ${code}) during the run`)
+      if (stopping || child.stopping) return
+      if (server.port === undefined) reject(new Error(`${server.name} exited with ${code}`))
+      else fail(`server ${server.name} exited (code ${code}) during the run`)
     })
   })
 }
 let stopping = false
+
+/** Stop a server's process and start a new one (a new port). */
+async function restartServer (server) {
+  const child = server.child
+  child.stopping = true
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill()
+  await exited
+  server.port = undefined
+  await startServer(server)
+}
 
 /** One plain request: status, headers and the whole body. */
 function fetchOnce (port, scenario) {
@@ -160,13 +178,14 @@ console.log(`servers: ${servers.map((s) => s.name).join(', ')}`)
 const cacheHeader = await verify()
 console.log(`every server answers every scenario identically (status + body); static route x-nextjs-cache: ${JSON.stringify(cacheHeader)}`)
 const pairs = scenarios.flatMap((scenario) => servers.filter((server) => runsScenario(server, scenario)).map((server) => ({ scenario, server })))
-console.log(`${pairs.length} server × scenario pairs, ${ROUNDS} rounds of ~${RUN_SECONDS}s runs, ${CONNECTIONS} connections, warm-up ${WARMUP} requests each`)
+console.log(`${pairs.length} server × scenario pairs, ${ROUNDS} rounds of ${RUN_SECONDS}s runs, ${CONNECTIONS} connections, warm-up ${WARMUP} requests each, ${FRESH ? 'fresh server processes every round' : 'one process per server'}`)
 
 try {
-  if (WARMUP > 0) for (const { scenario, server } of pairs) await measure(server, scenario, { amount: WARMUP })
   /** samples[scenario][server] = [{ rps, p99 }] per round */
   const samples = new Map()
   for (let round = 0; round < ROUNDS; round++) {
+    if (FRESH && round > 0) for (const server of servers) await restartServer(server)
+    if (WARMUP > 0 && (FRESH || round === 0)) for (const { scenario, server } of pairs) await measure(server, scenario, { amount: WARMUP })
     for (const scenario of scenarios) {
       const inRound = servers.filter((server) => runsScenario(server, scenario))
       // Rotate the order each round so no server always runs right after the same neighbour.
