@@ -8,7 +8,7 @@ import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
 import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
-import { readResponse, sendResponse, writeResponse, type ResponseParts } from './reply.js'
+import { isStreamBody, readResponse, sendResponse, writeResponse, type ResponseParts } from './reply.js'
 import { RouteRequest, splitRawUrl, type RequestEnv } from './request.js'
 
 /**
@@ -56,12 +56,21 @@ interface Invocation {
  * needs it was loaded or the data cache is on. `redirect()` / `notFound()` become responses;
  * other errors propagate. Invalidations it started are awaited.
  */
+/**
+ * Whether a handler for this method runs inside the request store: always once a module that
+ * needs it was loaded (`cookies()`, `headers()`, `revalidate*()`), else for the data cache, which,
+ * as in Next.js, applies to GET and HEAD only.
+ */
+function runsInStore (data: DataOptions, method: string): boolean {
+  return sharedContext.enabled || (data.cache !== undefined && (method === 'GET' || method === 'HEAD'))
+}
+
 async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: Params | undefined, data: DataOptions, track?: (expression: string) => void): Promise<Invocation> {
   const context = { params }
   let store: RequestStore | undefined
   let response: unknown
   try {
-    if (sharedContext.enabled || data.cache !== undefined) {
+    if (runsInStore(data, 'GET')) {
       store = newStore(request, data, track)
       response = await sharedContext.storage.run(store, handler, request, context)
     } else {
@@ -225,9 +234,7 @@ export function createRoute (runtime: RouteRuntime): {
     let release: (() => void) | undefined
     let result: unknown
     try {
-      // The store is needed by cookies()/headers()/revalidate*() (sharedContext.enabled once a route
-      // imports them) and by the data cache, which, as in Next.js, applies to GET and HEAD only.
-      if (sharedContext.enabled || (data.cache !== undefined && (request.method === 'GET' || request.method === 'HEAD'))) {
+      if (runsInStore(data, request.method)) {
         store = newStore(routeRequest, data, undefined)
         release = holdStore()
         result = sharedContext.storage.run(store, handler, routeRequest, { params })
@@ -280,14 +287,15 @@ export function createRoute (runtime: RouteRuntime): {
     // Store work lasts until the body is captured, not just until the handler returns: a
     // streamed body may still call fetch() while it runs.
     // (Only when the handler runs in the store: see invoke.)
-    const release = sharedContext.enabled || data.cache !== undefined ? holdStore() : noop
+    const release = runsInStore(data, 'GET') ? holdStore() : noop
     let releaseLater = false
     try {
       const { response, store } = await invoke(getHandler!, routeRequest, params, data, track)
       const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
+      const stream = isStreamBody(parts.body) ? parts.body : undefined
       if (reason !== undefined) {
         route.markDynamic(reason)
-        if (reply !== undefined && parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
+        if (reply !== undefined && stream !== undefined) {
           // The asking client gets this body streamed (serveFromStore writes it): hold the store
           // until its response closes, as for any streamed response.
           releaseLater = true
@@ -300,12 +308,12 @@ export function createRoute (runtime: RouteRuntime): {
       const own = route.policy.config.revalidate
       const fromData = store?.dataRevalidate ?? false
       const revalidate = own === false ? fromData : fromData === false ? own : Math.min(own, fromData)
-      if (parts.body !== null && typeof parts.body === 'object' && !Buffer.isBuffer(parts.body)) {
+      if (stream !== undefined) {
         if (source !== undefined) {
           // A client is waiting: stream to it at once (server-sent events must not wait for a
           // body that never ends) and capture a copy on the side; a copy that completes within
           // maxEntryBytes is stored for later requests. Waiters meanwhile answer on their own.
-          const [toClient, toCache] = parts.body.tee()
+          const [toClient, toCache] = stream.tee()
           captureStream(toCache, route.cache.maxEntryBytes).then(async (bytes): Promise<void> => {
             // The stream may have read per-request data while it ran: then the route is dynamic.
             if (reason !== undefined) route.markDynamic(reason)
@@ -315,7 +323,7 @@ export function createRoute (runtime: RouteRuntime): {
           releaseLater = true
           return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed' }
         }
-        const bytes = await captureStream(parts.body, route.cache.maxEntryBytes, route.cache.lockTimeoutMs)
+        const bytes = await captureStream(stream, route.cache.maxEntryBytes, route.cache.lockTimeoutMs)
         if (bytes === undefined) return { kind: 'pass', parts: { ...parts, body: null }, reason: 'streamed body not complete within maxEntryBytes and lockTimeoutMs' }
         if (reason !== undefined) {
           route.markDynamic(reason)

@@ -150,6 +150,11 @@ export interface ResponseParts {
   body: string | Buffer | ReadableStream<Uint8Array> | null
 }
 
+/** A body that is streamed rather than held whole. */
+export function isStreamBody (body: ResponseParts['body']): body is ReadableStream<Uint8Array> {
+  return body !== null && typeof body === 'object' && !Buffer.isBuffer(body)
+}
+
 /**
  * Write a route handler's Response through Fastify's reply, so the app's `onSend`/`onResponse`
  * hooks, headers set earlier by other plugins and Fastify's logging all keep working.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import { isThenable, timeout } from '../async.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
-import type { ResponseParts } from '../reply.js'
+import { isStreamBody, type ResponseParts } from '../reply.js'
 import { cacheControlFor, unstorableReason, type Milliseconds } from './policy.js'
 import type { CacheEntry, CacheStore } from './store.js'
 
@@ -248,7 +248,7 @@ export class ResponseCache {
     const reason = unstorableReason(parts.status, headers)
     if (reason !== undefined) return { kind: 'pass', parts, reason }
     const body = typeof parts.body === 'string' ? Buffer.from(parts.body) : parts.body
-    if (body !== null && !Buffer.isBuffer(body)) return { kind: 'pass', parts, reason: 'body larger than maxEntryBytes' }
+    if (isStreamBody(body)) return { kind: 'pass', parts, reason: 'body larger than maxEntryBytes' }
     const bytes = body ?? Buffer.alloc(0)
     if (bytes.length > this.maxEntryBytes) return { kind: 'pass', parts: { ...parts, body: bytes }, reason: 'body larger than maxEntryBytes' }
     const createdAt = this.now()
