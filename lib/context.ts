@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { ResponseCache } from './cache/response-cache.js'
 import type { MutableRequestCookies } from './cookies.js'
 import { FRH_ERR_CONTEXT_MISSING } from './errors.js'
 import type { RouteRequest } from './request.js'
+import { RequestStorage } from './request-storage.js'
 
 /** What code inside a route handler's async call tree can reach: `cookies()`, `headers()`. */
 export interface RequestStore {
@@ -24,7 +24,7 @@ export interface RequestStore {
 }
 
 interface SharedContext {
-  storage: AsyncLocalStorage<RequestStore>
+  storage: RequestStorage<RequestStore>
   /** True once a module that needs the store (`/headers`) was loaded. */
   enabled: boolean
   /** Store work not finished: handlers in flight, the bodies they stream, generations. */
@@ -43,7 +43,7 @@ interface SharedContext {
 // this package, must see the same storage as the plugin that runs the handler.
 const kSharedContext = Symbol.for('fastify-route-handlers.context')
 const globals = globalThis as unknown as Record<symbol, SharedContext | undefined>
-export const sharedContext: SharedContext = globals[kSharedContext] ??= { storage: new AsyncLocalStorage(), enabled: false }
+export const sharedContext: SharedContext = globals[kSharedContext] ??= { storage: new RequestStorage(), enabled: false }
 
 /**
  * Turn on the per-request store. Called when `fastify-route-handlers/headers` is first imported:

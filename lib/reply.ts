@@ -156,6 +156,26 @@ export function isStreamBody (body: ResponseParts['body']): body is ReadableStre
 }
 
 /**
+ * Whether a handler's return value is a Response whose body is already whole (none, a string,
+ * bytes, URLSearchParams): nothing of the handler is left to run once it returned. A stream, a
+ * Blob, a FormData, a Response materialised by undici with such a body, or anything that is not a
+ * Response answers false.
+ */
+export function hasWholeBody (response: unknown): boolean {
+  if (response === null || typeof response !== 'object') return false
+  const light = (response as Record<symbol, ResponseState | undefined>)[kResponseState]
+  if (light !== undefined) {
+    if (light.real !== undefined) return hasWholeBody(light.real)
+    return light.kind === 'string' || light.kind === 'none' || light.kind === 'bytes' || light.kind === 'params'
+  }
+  if (!(response instanceof NativeResponse)) return false
+  if (undiciStateSlot === undefined) return false
+  const body = (response as unknown as Record<symbol, { body?: { source?: unknown } | null } | undefined>)[undiciStateSlot]?.body
+  if (body === null || body === undefined) return true
+  return typeof body.source === 'string' || body.source instanceof Uint8Array
+}
+
+/**
  * Write a route handler's Response through Fastify's reply, so the app's `onSend`/`onResponse`
  * hooks, headers set earlier by other plugins and Fastify's logging all keep working.
  *
@@ -270,7 +290,7 @@ export function writeResponse (reply: FastifyReply, parts: ResponseParts): Fasti
 }
 
 /** Strings as they are; anything else (an error handler's object, say) as Fastify would: JSON. */
-function passStringsThrough (payload: unknown): string {
+export function passStringsThrough (payload: unknown): string {
   return typeof payload === 'string' ? payload : JSON.stringify(payload)
 }
 

@@ -14,11 +14,12 @@ const dir = fileURLToPath(new URL('./fixtures/request-store/app', import.meta.ur
 sharedContext.idleMs = 0
 
 async function upstream (t) {
-  const counts = { items: 0 }
+  const counts = { items: 0, later: 0 }
   const server = http.createServer((request, response) => {
-    counts.items++
+    const name = request.url === '/later' ? 'later' : 'items'
+    counts[name]++
     response.setHeader('content-type', 'application/json')
-    response.end(JSON.stringify({ hit: counts.items }))
+    response.end(JSON.stringify({ hit: counts[name] }))
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => server.close(resolve)))
@@ -68,6 +69,44 @@ t.test('a streamed body holds the store until the response is written, so its la
   const second = await app.inject({ url: '/stream', headers: { 'x-who': 'b' } })
   t.equal(second.body, 'b:{"hit":1}', 'the fetch made after the handler returned went through the data cache')
   t.equal(counts.items, 1)
+  await until(() => sharedContext.hooksOn === false)
+})
+
+t.test('a handler that answers synchronously runs without the hooks, its synchronous fetch still cached', async (t) => {
+  const counts = await upstream(t)
+  const app = await build(t)
+
+  // The first request is a cache generation (it finds the route dynamic), the second the
+  // handler's first call of its own, tracked: it shows that it answers synchronously.
+  for (const who of ['a', 'b']) {
+    const res = await app.inject({ url: '/sync', headers: { 'x-who': who } })
+    t.same(res.json(), { who })
+    t.same(await globalThis.started, { hit: 1 })
+  }
+  await until(() => sharedContext.hooksOn === false)
+  t.equal(sharedContext.storage.enabled, false)
+
+  const third = await app.inject({ url: '/sync', headers: { 'x-who': 'b' } })
+  t.same(third.json(), { who: 'b' })
+  t.equal(sharedContext.storage.enabled, false, 'answered without turning the hooks on')
+  t.same(await globalThis.started, { hit: 1 }, 'the fetch it started came from the data cache: it saw the store')
+  t.equal(counts.items, 1)
+
+  // The same handler returns a promise: this once, its continuation has no store (the hooks were
+  // off when it was created), so its fetch goes to the network uncached...
+  const later = await app.inject({ url: '/sync?later', headers: { 'x-who': 'c' } })
+  t.same(later.json(), { who: 'c', later: { hit: 1 } })
+  // ...and from now on the handler runs tracked: its continuations' fetches are cached again.
+  const again = await app.inject({ url: '/sync?later', headers: { 'x-who': 'd' } })
+  t.same(again.json(), { who: 'd', later: { hit: 2 } })
+  const cached = await app.inject({ url: '/sync?later', headers: { 'x-who': 'e' } })
+  t.same(cached.json(), { who: 'e', later: { hit: 2 } }, 'served from the data cache')
+  t.equal(counts.later, 2)
+
+  const whole = await app.inject({ url: '/sync', headers: { 'x-who': 'f' } })
+  t.same(whole.json(), { who: 'f' })
+  t.equal(sharedContext.storage.enabled, true, 'once it returned a promise, the handler is always tracked')
+  await globalThis.started
   await until(() => sharedContext.hooksOn === false)
 })
 

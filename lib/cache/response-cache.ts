@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import { isThenable, timeout } from '../async.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
-import { isStreamBody, type ResponseParts } from '../reply.js'
+import { isStreamBody, passStringsThrough, type ResponseParts } from '../reply.js'
 import { cacheControlFor, unstorableReason, type Milliseconds } from './policy.js'
 import type { CacheEntry, CacheStore } from './store.js'
 
@@ -76,11 +76,23 @@ export function implicitTags (pathname: string): string[] {
 interface Prepared {
   names: string[]
   values: string[]
-  body: Buffer
+  /** The stored bytes, or for a small UTF-8 body the same as text (see asText). */
+  body: Buffer | string
   etag: string
   /** The last `Cache-Status` of a hit, and the ttl it was built for. */
   hitTtl: number
   hitStatus: string
+}
+
+// Up to this size a stored body that is valid UTF-8 is also kept as a string for hits: Node writes
+// a string body in the same write as the headers, a Buffer as a second chunk of a writev.
+const maxTextBody = 16384
+
+/** The body as a string when it is small and its UTF-8 decoding gives back exactly these bytes. */
+function asText (bytes: Buffer): string | undefined {
+  if (bytes.length === 0 || bytes.length > maxTextBody) return undefined
+  const text = bytes.toString('utf8')
+  return Buffer.byteLength(text) === bytes.length && Buffer.from(text, 'utf8').equals(bytes) ? text : undefined
 }
 
 const kCaches = Symbol.for('fastify-route-handlers.caches')
@@ -319,7 +331,11 @@ export class ResponseCache {
       reply.code(304)
       return reply.send()
     }
-    return reply.send(prepared.body)
+    const body = prepared.body
+    // A string goes out in one write with the headers; the serializer keeps Fastify from adding
+    // `; charset=utf-8` to a stored JSON content type.
+    if (typeof body === 'string') reply.serializer(passStringsThrough)
+    return reply.send(body)
   }
 
   #prepare (entry: CacheEntry): Prepared {
@@ -342,8 +358,8 @@ export class ResponseCache {
       names.push('etag')
       values.push(entry.etag)
     }
-    const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
-    return { names, values, body, etag: entry.etag, hitTtl: Number.NaN, hitStatus: '' }
+    const bytes = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+    return { names, values, body: asText(bytes) ?? bytes, etag: entry.etag, hitTtl: Number.NaN, hitStatus: '' }
   }
 
   /** RFC 9211 `Cache-Status`. */
