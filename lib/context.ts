@@ -47,7 +47,7 @@ export const sharedContext: SharedContext = globals[kSharedContext] ??= { storag
 
 /**
  * Turn on the per-request store. Called when `fastify-route-handlers/headers` is first imported:
- * until then no handler pays for AsyncLocalStorage, whose promise hooks slow every await on Node 20.
+ * until then no handler pays for the store's async hooks, which slow every await on Node 20.
  */
 export function enableRequestContext (): void {
   sharedContext.enabled = true
@@ -57,7 +57,7 @@ export function enableRequestContext (): void {
  * Mark store work as running (a handler inside the store, then the body it streams) until the
  * returned release is called (once; later calls do nothing).
  *
- * Why: on Node 20 an enabled AsyncLocalStorage runs hooks for every promise and async resource
+ * Why: on Node 20 the storage's enabled init hook runs for every promise and async resource
  * of the process, so cache hits, POST handlers and plain Fastify routes pay for the data cache's
  * store even though they never use it (POST JSON measured 0.58× plain Fastify with it on, 0.81×
  * with `fetchCache: false`). So the storage is disabled once no store work has run for `idleMs`

@@ -14,10 +14,11 @@ type Resource = Record<symbol, unknown>
  * runs outside handlers (cache hits, POST, other plugins' routes) keeps its objects' shapes, and
  * within a handler `run` does not touch the resource it was called from.
  *
- * Semantics, as `AsyncLocalStorage`: inside `run(store, fn)` — synchronously, and in every async
- * continuation created from there (promises, timers, ticks, I/O callbacks) — `getStore()` returns
- * `store`; a nested `run` shadows it for its own call tree; after `disable()` `getStore()` returns
- * undefined until the next `run`.
+ * Semantics, as `AsyncLocalStorage` (test/request-storage.test.js runs the same scenarios against
+ * both): inside `run(store, fn)` — synchronously, and in every async continuation created from
+ * there (promises, timers, ticks, I/O callbacks) — `getStore()` returns `store`; a nested `run`
+ * shadows it for its own call tree; after `disable()` `getStore()` returns undefined outside a
+ * synchronous run until the next `run`. `runSynchronous` is ours: see there.
  */
 export class RequestStorage<T> {
   readonly #key = Symbol('fastify-route-handlers.request-store')

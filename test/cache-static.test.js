@@ -311,3 +311,25 @@ t.test('dynamicParams = false still answers 404 with the cache off and in dev', 
     t.equal((await app.inject('/closed/first')).statusCode, 200, JSON.stringify(options))
   }
 })
+
+t.test('a hit sends the stored body byte for byte, with the stored headers, whatever its encoding', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./fixtures/cache-bodies/app', import.meta.url)), dev: false, prerender: false })
+  await app.ready()
+  for (const path of ['/binary', '/text', '/json', '/large']) {
+    const miss = await app.inject({ url: path })
+    const hit = await app.inject({ url: path })
+    t.equal(miss.headers['x-nextjs-cache'], 'MISS', path)
+    t.equal(hit.headers['x-nextjs-cache'], 'HIT', path)
+    t.same(hit.rawPayload, miss.rawPayload, `${path}: the same bytes`)
+    t.equal(hit.headers['content-length'], String(miss.rawPayload.length), `${path}: Content-Length counts bytes`)
+    t.equal(hit.headers['content-type'], miss.headers['content-type'], `${path}: the same content type`)
+    const head = await app.inject({ method: 'HEAD', url: path })
+    t.equal(head.headers['x-nextjs-cache'], 'HIT', `${path}: HEAD from the entry`)
+    t.equal(head.rawPayload.length, 0, `${path}: HEAD has no body`)
+  }
+  t.same([...(await app.inject({ url: '/binary' })).rawPayload], [0xff, 0xfe, 0x00, 0x41, 0xc3, 0x28, 0xe2, 0x82])
+  t.equal((await app.inject({ url: '/json' })).headers['content-type'], 'application/json')
+  t.equal((await app.inject({ url: '/text' })).body, 'héllo ✓ 😀')
+})
