@@ -44,13 +44,8 @@ export class RequestStorage<T> {
       this.#enabled = true
       this.#hook.enable()
     }
-    const previous = this.#current
-    this.#current = store
-    try {
-      return callback(...args)
-    } finally {
-      this.#current = previous
-    }
+    // With the hook on, what the synchronous part creates carries the store from there on.
+    return this.runSynchronous(store, callback, ...args)
   }
 
   /**
@@ -75,7 +70,7 @@ export class RequestStorage<T> {
     return (executionAsyncResource() as Resource)[this.#key] as T | undefined
   }
 
-  /** Turn the hook off: nothing created from now on carries a store, and `getStore()` is undefined. */
+  /** Turn the hook off: nothing created from now on carries a store; outside a synchronous run, `getStore()` is undefined. */
   disable (): void {
     if (!this.#enabled) return
     this.#enabled = false
