@@ -89,7 +89,7 @@ function noop (): void {}
  * Handlers seen to answer synchronously: their first call in the store returned a Response with
  * a whole body (no promise, no stream), so nothing of theirs runs after they return. They run
  * with the store visible to their synchronous part only (a `fetch()` they call is still cached),
- * without the async hooks that following continuations needs: on Node 20 those hooks cost every
+ * without the async hook that following their continuations would take: on Node 20 it costs every
  * request of the process ~10 % (see RequestStorage). A handler that later returns a promise or
  * a stream is followed again from its next call on; `false` is final.
  */

@@ -158,8 +158,8 @@ export function isStreamBody (body: ResponseParts['body']): body is ReadableStre
 /**
  * Whether a handler's return value is a Response whose body is already whole (none, a string,
  * bytes, URLSearchParams): nothing of the handler is left to run once it returned. A stream, a
- * Blob, a FormData, a Response materialised by undici with such a body, or anything that is not a
- * Response answers false.
+ * Blob, a FormData or anything that is not a Response answers false; a lightweight Response that
+ * undici materialised answers for the undici Response it became.
  */
 export function hasWholeBody (response: unknown): boolean {
   if (response === null || typeof response !== 'object') return false
