@@ -52,11 +52,6 @@ interface Invocation {
 }
 
 /**
- * Run a cache generation's handler (always a GET), inside the request store when a module that
- * needs it was loaded or the data cache is on. `redirect()` / `notFound()` become responses;
- * other errors propagate. Invalidations it started are awaited.
- */
-/**
  * Whether a handler for this method runs inside the request store: always once a module that
  * needs it was loaded (`cookies()`, `headers()`, `revalidate*()`), else for the data cache, which,
  * as in Next.js, applies to GET and HEAD only.
@@ -65,6 +60,11 @@ function runsInStore (data: DataOptions, method: string): boolean {
   return sharedContext.enabled || (data.cache !== undefined && (method === 'GET' || method === 'HEAD'))
 }
 
+/**
+ * Run a cache generation's handler (always a GET), inside the request store when a module that
+ * needs it was loaded or the data cache is on. `redirect()` / `notFound()` become responses;
+ * other errors propagate. Invalidations it started are awaited.
+ */
 async function invoke (handler: AnyRouteHandler, request: RouteRequest, params: Params | undefined, data: DataOptions, track?: (expression: string) => void): Promise<Invocation> {
   const context = { params }
   let store: RequestStore | undefined

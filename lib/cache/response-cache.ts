@@ -325,7 +325,7 @@ export class ResponseCache {
     const { names, values } = prepared
     for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i])
     reply.header('x-nextjs-cache', status)
-    reply.header('cache-status', this.#cacheStatus(entry, status, stored))
+    reply.header('cache-status', this.#cacheStatus(entry, prepared, status, stored))
     const ifNoneMatch = reply.request.headers['if-none-match']
     if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, prepared.etag)) {
       reply.code(304)
@@ -363,24 +363,17 @@ export class ResponseCache {
   }
 
   /** RFC 9211 `Cache-Status`. */
-  #cacheStatus (entry: CacheEntry, status: CacheStatus, stored: boolean): string {
+  #cacheStatus (entry: CacheEntry, prepared: Prepared, status: CacheStatus, stored: boolean): string {
     if (status === 'MISS') return stored ? 'fastify-route-handlers; fwd=uri-miss; stored' : 'fastify-route-handlers; fwd=uri-miss; detail=not-stored'
     if (entry.staleAt === undefined) return 'fastify-route-handlers; hit'
     const ttl = Math.floor((entry.staleAt - this.now()) / 1000)
-    if (status === 'HIT') {
-      // The same second gives the same header: keep the string instead of building it per hit.
-      const prepared = this.#prepared.get(entry)
-      if (prepared !== undefined) {
-        if (prepared.hitTtl !== ttl) {
-          prepared.hitTtl = ttl
-          prepared.hitStatus = `fastify-route-handlers; hit; ttl=${ttl}`
-        }
-        return prepared.hitStatus
-      }
+    if (status === 'STALE') return `fastify-route-handlers; hit; ttl=${ttl}; detail=stale-while-revalidate`
+    // The same second gives the same header: keep the string instead of building it per hit.
+    if (prepared.hitTtl !== ttl) {
+      prepared.hitTtl = ttl
+      prepared.hitStatus = `fastify-route-handlers; hit; ttl=${ttl}`
     }
-    return status === 'STALE'
-      ? `fastify-route-handlers; hit; ttl=${ttl}; detail=stale-while-revalidate`
-      : `fastify-route-handlers; hit; ttl=${ttl}`
+    return prepared.hitStatus
   }
 
   /** Count a response from a cacheable route that could not be served from or stored in the cache. */
