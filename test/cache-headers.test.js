@@ -1,20 +1,15 @@
 // Headers of cached responses: x-nextjs-cache, Cache-Control (Next.js 15.1+ values, never
 // overriding the handler's), RFC 9211 Cache-Status, ETag / If-None-Match, HEAD from the GET entry.
 import t from 'tap'
-import Fastify from 'fastify'
 import { fileURLToPath } from 'node:url'
-import routeHandlers from '../dist/index.js'
-import { createClock, settle } from './helpers/cache.js'
+import { createClock, settle, startApp } from './helpers/cache.js'
 
 const dir = fileURLToPath(new URL('./fixtures/cache-headers/app', import.meta.url))
 
 async function build (t, options = {}) {
   globalThis.counts = {}
   const clock = createClock()
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(routeHandlers, { dir, dev: false, prerender: false, cache: { now: clock.now }, ...options })
-  await app.ready()
+  const app = await startApp(t, dir, { cache: { now: clock.now }, ...options })
   return { app, clock }
 }
 

@@ -1,18 +1,15 @@
 // The data cache: fetch() and unstable_cache inside handlers, against a real upstream on
 // 127.0.0.1 that counts its hits. The cache's clock is injected: no sleeping.
 import t from 'tap'
-import Fastify from 'fastify'
-import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import routeHandlers from '../dist/index.js'
-import { createClock, settle } from './helpers/cache.js'
+import { createClock, settle, startApp, startUpstream } from './helpers/cache.js'
 
 const dir = fileURLToPath(new URL('./fixtures/fetch-cache/app', import.meta.url))
 
 async function upstream (t) {
   const counts = { items: 0, slow: 0 }
-  const server = http.createServer((request, response) => {
+  await startUpstream(t, (request, response) => {
     if (request.url === '/gzip') {
       response.setHeader('content-type', 'text/plain')
       response.setHeader('content-encoding', 'gzip')
@@ -30,18 +27,12 @@ async function upstream (t) {
     response.setHeader('x-upstream', 'yes')
     response.end(JSON.stringify({ hit: counts.items }))
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => server.close(resolve)))
-  globalThis.upstream = `http://127.0.0.1:${server.address().port}`
   return counts
 }
 
 async function build (t, options = {}) {
   const clock = createClock()
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(routeHandlers, { dir, dev: false, prerender: false, cache: { now: clock.now }, ...options })
-  await app.ready()
+  const app = await startApp(t, dir, { cache: { now: clock.now }, ...options })
   return { app, clock }
 }
 
@@ -151,10 +142,7 @@ t.test('outside handlers, and with fetchCache: false, fetch is Node\'s', async (
   await app.close()
   t.equal(globalThis.fetch, nodeFetch, 'restored when the app closes')
 
-  const off = Fastify()
-  t.teardown(() => off.close())
-  await off.register(routeHandlers, { dir, dev: false, prerender: false, fetchCache: false })
-  await off.ready()
+  const off = await startApp(t, dir, { fetchCache: false })
   t.equal(globalThis.fetch, nodeFetch, 'fetchCache: false leaves fetch alone')
   await off.inject({ url: '/dynamic-items', headers: { 'x-who': 'a' } })
   await off.inject({ url: '/dynamic-items', headers: { 'x-who': 'a' } })
@@ -166,9 +154,7 @@ t.test('a store that fails to write: the fetch is still answered, and the failur
   const { createLogCapture } = await import('./helpers/log.js')
   const { lines, logger } = createLogCapture()
   const store = { get: () => undefined, set: () => { throw new Error('set down') }, delete: () => {}, invalidateTags: () => {} }
-  const app = Fastify({ logger })
-  t.teardown(() => app.close())
-  await app.register(routeHandlers, { dir, dev: false, prerender: false, cache: { store } })
+  const app = await startApp(t, dir, { cache: { store } }, { fastify: { logger } })
   const res = await app.inject({ url: '/dynamic-items', headers: { 'x-who': 'a' } })
   t.equal(res.statusCode, 200)
   t.same(res.json().upstream, { hit: 1 })

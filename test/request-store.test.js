@@ -1,13 +1,10 @@
-// The request store's AsyncLocalStorage is switched off when no store work has run for a while
-// (on Node 20 its hooks cost every promise of the process) and on again by the next GET that
+// The request store's async hook is switched off when no store work has run for a while
+// (on Node 20 it costs every promise of the process) and on again by the next GET that
 // needs it. Real upstream on 127.0.0.1 counting its hits; no timing is asserted, only the order.
 import t from 'tap'
-import Fastify from 'fastify'
-import http from 'node:http'
 import { fileURLToPath } from 'node:url'
-import routeHandlers from '../dist/index.js'
 import { sharedContext } from '../dist/context.js'
-import { createGate, settle, until } from './helpers/cache.js'
+import { createGate, settle, startApp, startUpstream, until } from './helpers/cache.js'
 
 const dir = fileURLToPath(new URL('./fixtures/request-store/app', import.meta.url))
 // Switch off as soon as nothing holds the store, so the tests can see every release.
@@ -15,24 +12,17 @@ sharedContext.idleMs = 0
 
 async function upstream (t) {
   const counts = { items: 0, later: 0 }
-  const server = http.createServer((request, response) => {
+  await startUpstream(t, (request, response) => {
     const name = request.url === '/later' ? 'later' : 'items'
     counts[name]++
     response.setHeader('content-type', 'application/json')
     response.end(JSON.stringify({ hit: counts[name] }))
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise((resolve) => server.close(resolve)))
-  globalThis.upstream = `http://127.0.0.1:${server.address().port}`
   return counts
 }
 
-async function build (t, options = {}) {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(routeHandlers, { dir, dev: false, prerender: false, ...options })
-  await app.ready()
-  return app
+function build (t, options = {}) {
+  return startApp(t, dir, options)
 }
 
 t.test('the store is off once idle, stays off for POST, and a GET turns it on with the data cache intact', async (t) => {

@@ -1,20 +1,14 @@
 // On-demand invalidation with revalidatePath / revalidateTag from fastify-route-handlers/cache,
 // inside handlers and from app code, and the app.routeHandlersCache.stats() counters.
 import t from 'tap'
-import Fastify from 'fastify'
 import { fileURLToPath } from 'node:url'
-import routeHandlers from '../dist/index.js'
 import { revalidatePath, revalidateTag } from '../dist/cache/index.js'
-import { createClock, createGate, settle, until } from './helpers/cache.js'
+import { createClock, createGate, settle, startApp, until } from './helpers/cache.js'
 
 const dir = fileURLToPath(new URL('./fixtures/revalidate/app', import.meta.url))
 
-async function build (t, options = {}) {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(routeHandlers, { dir, dev: false, prerender: false, ...options })
-  await app.ready()
-  return app
+function build (t, options = {}) {
+  return startApp(t, dir, options)
 }
 
 function reset (t) {
@@ -170,11 +164,9 @@ t.test('app.routeHandlersCache.stats() counts hits, misses, stale answers, reval
 t.test('stats() counts stale answers and background revalidations of revalidate routes', async (t) => {
   reset(t)
   const clock = createClock()
-  const app = Fastify()
-  t.teardown(() => app.close())
   const staleDir = fileURLToPath(new URL('./fixtures/cache-revalidate/app', import.meta.url))
   globalThis.fail = false
-  await app.register(routeHandlers, { dir: staleDir, dev: false, prerender: false, cache: { now: clock.now } })
+  const app = await startApp(t, staleDir, { cache: { now: clock.now } })
   await app.inject('/swr')
   clock.advance(10_000)
   await app.inject('/swr')

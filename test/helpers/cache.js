@@ -1,5 +1,8 @@
-// Shared helpers of the cache tests: an injectable clock, a log capture, and waits that only
-// yield to the event loop (no timing is ever asserted).
+// Shared helpers of the cache tests: an injectable clock, a log capture, waits that only yield to
+// the event loop (no timing is ever asserted), and the app and upstream they run against.
+import Fastify from 'fastify'
+import http from 'node:http'
+import routeHandlers from '../../dist/index.js'
 
 /** A clock the test moves by hand: `cache: { now: clock.now }`. */
 export function createClock (start = 1_700_000_000_000) {
@@ -37,4 +40,27 @@ export function createGate () {
 export function count (name) {
   globalThis.counts[name] = (globalThis.counts[name] ?? 0) + 1
   return globalThis.counts[name]
+}
+
+/**
+ * A Fastify app with the plugin registered on `dir`, as the cache tests build it: not in dev, no
+ * prerendering unless `options` say so, closed at the test's end. `setup(app)` runs before the
+ * plugin is registered (an error handler, say).
+ */
+export async function startApp (t, dir, options = {}, { fastify, setup } = {}) {
+  const app = Fastify(fastify)
+  t.teardown(() => app.close())
+  setup?.(app)
+  await app.register(routeHandlers, { dir, dev: false, prerender: false, ...options })
+  await app.ready()
+  return app
+}
+
+/** A real upstream on 127.0.0.1 for the route files' fetch(): its URL goes to globalThis.upstream. */
+export async function startUpstream (t, handler) {
+  const server = http.createServer(handler)
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  globalThis.upstream = `http://127.0.0.1:${server.address().port}`
+  return server
 }
