@@ -7,6 +7,9 @@
 // get `requests` warm-up requests, then the counters are zeroed and `requests` more are counted.
 // Two servers run at a time. Prints instructions per request and the ratio fastify / server
 // (higher is better, as the req/s ratios of `npm run bench`).
+//
+// `BENCH_WARM=all` warms each server with every scenario first, as `npm run bench` does (one process
+// serves them all), so the JIT sees the same mix; by default a process serves one scenario only.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -47,6 +50,9 @@ async function count (server, scenario) {
       child.on('exit', (code) => reject(new Error(`${server.name} exited (${code}) before it was ready`)))
     })
     const load = (amount) => autocannon({ url: `http://127.0.0.1:${port}${scenario.path}`, method: scenario.method, headers: scenario.headers, body: scenario.body, connections: 10, amount })
+    if (process.env.BENCH_WARM === 'all') {
+      for (const other of scenarios) await autocannon({ url: `http://127.0.0.1:${port}${other.path}`, method: other.method, headers: other.headers, body: other.body, connections: 10, amount: requests })
+    }
     await load(requests)
     spawnSync('callgrind_control', ['-z', String(child.pid)])
     await load(requests)

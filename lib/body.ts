@@ -37,8 +37,31 @@ function consumedError (stream: Readable): Error {
 /**
  * Collect a request body into one Buffer, with Fastify's guards: over `limit` bytes → 413, a
  * length that differs from `Content-Length` → 400, a client that goes away → 400, never a hang.
+ * A body that has already arrived whole is returned at once (see `readArrived`); errors are then
+ * thrown, not rejected.
  */
-export function readBody ({ stream, limit, expectedLength }: BodySource): Promise<Buffer> {
+export function readBody (source: BodySource): Buffer | Promise<Buffer> {
+  return readArrived(source) ?? collect(source)
+}
+
+/**
+ * The body, when Node's parser has already received all of it (usual for a small body: it comes in
+ * the same packets as the headers): one synchronous `read()` of what is buffered, with no
+ * listeners and no turn of the event loop. `undefined` when the body is still arriving, someone
+ * else reads the stream, or it is over the limit (`collect` answers those).
+ */
+function readArrived ({ stream, limit, expectedLength }: BodySource): Buffer | undefined {
+  // `complete` is IncomingMessage's: the message has been parsed to its end. A stream a preParsing
+  // hook put in its place (a decompressor) has no such flag and is collected.
+  if ((stream as { complete?: boolean }).complete !== true || stream.readableFlowing === true ||
+      stream.readableEnded || stream.destroyed || stream.readableLength > limit) return undefined
+  const read: Buffer | string | null = stream.read()
+  const body = read === null ? Buffer.alloc(0) : typeof read === 'string' ? Buffer.from(read) : read
+  if (expectedLength !== undefined && body.length !== expectedLength) throw new FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH()
+  return body
+}
+
+function collect ({ stream, limit, expectedLength }: BodySource): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (stream.readableEnded || stream.destroyed) {
       reject(consumedError(stream))

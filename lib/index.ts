@@ -95,9 +95,13 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
   // nor reject any content type here. The payload stream is handed through untouched; bodyLimit
   // and proto-poisoning are enforced when the handler reads it.
   fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('*', function passThroughBody (_request, payload, done) {
+  const passThroughBody = (_request: FastifyRequest, payload: unknown, done: (error: Error | null, body?: unknown) => void): void => {
     done(null, payload)
-  })
+  }
+  // '*' alone would do, but Fastify never caches its fallback, so it would parse the content
+  // type again on every request with a body (~3 % of a small POST); a RegExp match is cached.
+  fastify.addContentTypeParser(/^/, passThroughBody)
+  fastify.addContentTypeParser('*', passThroughBody)
 
   installErrorHandler(fastify, opts.dev)
 

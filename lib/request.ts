@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isThenable } from './async.js'
 import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
 import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
@@ -157,13 +158,16 @@ export class RouteRequest {
 
   get bodyUsed (): boolean { return this.#real !== undefined ? this.#real.bodyUsed : this.#bodyUsed }
 
-  /** The whole body as one Buffer, read once. */
-  async #bytes (): Promise<Buffer> {
+  /**
+   * The whole body as one Buffer, read once: at once when it has already arrived (most small
+   * bodies), so `json()` and `text()` add no promise hops of their own. May throw.
+   */
+  #bytes (): Buffer | Promise<Buffer> {
     this.#track?.('request.body')
     if (this.#bodyUsed) throw bodyUnusable()
     if (this.#stream !== undefined && this.#stream !== null) {
       if (this.#stream.locked) throw bodyUnusable()
-      return Buffer.from(await new Response(this.#stream).arrayBuffer())
+      return new Response(this.#stream).arrayBuffer().then((buffer) => Buffer.from(buffer))
     }
     this.#bodyUsed = true
     const source = this.#source()
@@ -175,10 +179,22 @@ export class RouteRequest {
     return decodeUtf8(await this.#bytes())
   }
 
-  /** JSON through Fastify's own parser: invalid JSON is a 400, `__proto__` poisoning is refused. */
-  async json (): Promise<unknown> {
-    if (this.#real !== undefined) return this.#real.json()
-    const bytes = await this.#bytes()
+  /**
+   * JSON through Fastify's own parser: invalid JSON is a 400, `__proto__` poisoning is refused.
+   * Not `async`: a body that has already arrived is parsed at once and the handler's `await` is
+   * the only promise hop.
+   */
+  json (): Promise<unknown> {
+    try {
+      if (this.#real !== undefined) return this.#real.json()
+      const bytes = this.#bytes()
+      return isThenable(bytes) ? bytes.then((arrived) => this.#parseJson(arrived)) : Promise.resolve(this.#parseJson(bytes))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #parseJson (bytes: Buffer): unknown {
     return this.#env.parseJson(this.#request, bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes)
   }
 

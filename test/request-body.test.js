@@ -304,3 +304,53 @@ t.test("json() with onProtoPoisoning 'ignore' keeps the key as own data", async 
   // JSON.parse makes `__proto__` an own key (no prototype change); the handler echoed it back.
   t.match(res.body, /"value":\{"__proto__":\{"x":1\},"a":2\}/)
 })
+
+t.test('a body that arrived before the handler ran (async preHandler) is read at once, with the same results and guards (real socket)', async (t) => {
+  // Usually the handler runs while Node is still parsing the request, before its body; after an
+  // async hook (auth, say) the whole body is already buffered and is read without listeners.
+  const arrived = []
+  const { app } = await build(t, { bodyLimit: 100 }, {
+    beforeRegister (app) {
+      app.addHook('preHandler', async (request) => {
+        await new Promise((resolve) => setImmediate(resolve))
+        arrived.push(request.raw.complete)
+      })
+    }
+  })
+  const port = await listen(app)
+  const post = (op, body, headers = json) => fetch(`http://127.0.0.1:${port}/body?op=${op}`, { method: 'POST', headers, body })
+
+  const parsed = await post('json', '\ufeff{"ping":"pong","n":[1,2]}')
+  t.equal(parsed.status, 200)
+  t.same((await parsed.json()).value, { ping: 'pong', n: [1, 2] })
+  const text = await post('text', Buffer.from('\ufeffhéllo \u{1f600}'), { 'content-type': 'text/plain' })
+  t.equal((await text.json()).value, 'héllo \u{1f600}')
+  const bytes = await post('bytes', Buffer.from([0, 1, 127, 128, 254, 255]), { 'content-type': 'application/octet-stream' })
+  t.equal((await bytes.json()).hex, '00017f80feff')
+  const stream = await post('stream', 'streamed after all')
+  t.equal((await stream.json()).text, 'streamed after all')
+
+  const again = await fetch(`http://127.0.0.1:${port}/body?op=json&then=text`, { method: 'POST', headers: json, body: '{"a":1}' })
+  t.match((await again.json()).secondError?.message, /^Body is unusable/)
+
+  for (const [body, code] of [['{bad', 'FST_ERR_CTP_INVALID_JSON_BODY'], ['{"__proto__":{"x":1}}', 'FST_ERR_CTP_INVALID_JSON_BODY']]) {
+    const refused = await post('json', body)
+    t.equal(refused.status, 400, body)
+    t.equal((await refused.json()).code, code, body)
+  }
+
+  // A chunked body (no Content-Length, so not refused up front) that is over bodyLimit once
+  // buffered: still 413, and the connection still answers the next request.
+  const connection = await connect(t, port)
+  connection.write('POST /body?op=json HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    chunked(['"' + 'x'.repeat(62), 'x'.repeat(63) + '"']))
+  const over = await connection.response()
+  t.equal(over.status, 413)
+  t.equal(JSON.parse(over.body).code, 'FRH_ERR_REQUEST_BODY_TOO_LARGE')
+  connection.write('POST /body?op=json HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' + chunked(['{"small":', 'true}']))
+  const next = await connection.response()
+  t.equal(next.status, 200)
+  t.same(JSON.parse(next.body).value, { small: true })
+
+  t.same(arrived, Array(9).fill(true), 'every body had arrived whole before its handler ran')
+})
