@@ -225,6 +225,10 @@ export function createRoute (runtime: RouteRuntime): {
   const { methods, allow, relative } = module
   const getHandler = methods.GET
   const headHandler = methods.HEAD
+  // Fastify builds a new routeOptions object on every read (~a dozen fields and a router call);
+  // a route's body limit is fixed once it is registered, and this handler serves one route.
+  let bodyLimit: number | undefined
+  const bodyLimitOf = (request: FastifyRequest): number => (bodyLimit ??= request.routeOptions.bodyLimit ?? 1048576)
 
   /** Write what a handler returned, with the Set-Cookie lines its `cookies()` calls made. */
   function finish (request: FastifyRequest, reply: FastifyReply, response: unknown, store: RequestStore | undefined): FastifyReply | Promise<FastifyReply> {
@@ -239,12 +243,13 @@ export function createRoute (runtime: RouteRuntime): {
    *   synchronous handler), else a promise
    */
   function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<unknown> | undefined {
-    const routeRequest = new RouteRequest(request, reply, env)
+    const method = request.method
+    const routeRequest = new RouteRequest(request, reply, env, undefined, method === 'GET' || method === 'HEAD' ? undefined : bodyLimitOf(request))
     let store: RequestStore | undefined
     let release: (() => void) | undefined
     let result: unknown
     try {
-      if (runsInStore(data, request.method)) {
+      if (runsInStore(data, method)) {
         store = newStore(routeRequest, data, undefined)
         if (answersSynchronously.get(handler) === true && !sharedContext.enabled) {
           result = sharedContext.storage.runSynchronous(store, handler, routeRequest, { params })
@@ -456,8 +461,8 @@ export function createRoute (runtime: RouteRuntime): {
     // A declared body over the limit is refused before the handler runs, as Fastify's parsers do.
     const declared = request.raw.headers['content-length']
     if (declared !== undefined && method !== 'GET' && method !== 'HEAD') {
-      const limit = request.routeOptions.bodyLimit
-      if (limit !== undefined && Number(declared) > limit) throw new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit)
+      const limit = bodyLimitOf(request)
+      if (Number(declared) > limit) throw new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit)
     }
     return respond(request, reply, handler, params)
   }

@@ -154,6 +154,24 @@ function decode (name: string, value: string): string {
 }
 
 /**
+ * The first `limit` non-empty segments of a raw URL's path, undecoded. Empty pieces come from a
+ * trailing slash or Fastify's ignoreDuplicateSlashes; no segment is empty.
+ */
+function pathSegments (rawUrl: string, limit: number): string[] {
+  const queryAt = rawUrl.indexOf('?')
+  const end = queryAt === -1 ? rawUrl.length : queryAt
+  const parts: string[] = []
+  let start = 0
+  while (start < end && parts.length < limit) {
+    let slash = rawUrl.indexOf('/', start)
+    if (slash === -1 || slash > end) slash = end
+    if (slash > start) parts.push(rawUrl.slice(start, slash))
+    start = slash + 1
+  }
+  return parts
+}
+
+/**
  * Build the function that reads a route's params from the raw request path.
  *
  * Params come from the path only (never the query or headers), and are decoded per segment as
@@ -166,11 +184,10 @@ function decode (name: string, value: string): string {
 export function createParamsReader (pattern: RoutePattern, prefixSegments: number): ((rawUrl: string) => Params | null) | undefined {
   if (pattern.params.length === 0) return undefined
   const specs = pattern.params.map((param) => ({ ...param, at: param.index + prefixSegments }))
+  // Without a catch-all, only the segments up to the last param are needed.
+  const needed = specs.every((spec) => spec.kind === 'single') ? Math.max(...specs.map((spec) => spec.at)) + 1 : Infinity
   return function readParams (rawUrl: string): Params | null {
-    const queryAt = rawUrl.indexOf('?')
-    const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt)
-    // Empty pieces come from a trailing slash or Fastify's ignoreDuplicateSlashes; no segment is empty.
-    const parts = path.split('/').filter((part) => part !== '')
+    const parts = pathSegments(rawUrl, needed)
     const params = Object.create(awaitableParams) as Params
     for (const spec of specs) {
       if (spec.kind === 'single') {

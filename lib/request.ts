@@ -19,6 +19,17 @@ export interface RequestEnv {
 // A Host we can safely put in a URL: a reg-name or IP literal and an optional port. Anything else
 // (a path, userinfo, spaces) is replaced by `localhost` rather than reflected into `request.url`.
 const hostRe = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+// Nearly every request of a process names the same host: remember the last answer.
+let lastHost: string | undefined
+let lastHostSafe = false
+
+function isSafeHost (host: unknown): host is string {
+  if (host === lastHost) return lastHostSafe
+  if (typeof host !== 'string') return false
+  lastHost = host
+  lastHostSafe = hostRe.test(host)
+  return lastHostSafe
+}
 
 const kMaterialize = Symbol('materialize')
 
@@ -49,17 +60,20 @@ export class RouteRequest {
   #bodyUsed = false
   #real: Request | undefined
   #track: ((expression: string) => void) | undefined
+  #bodyLimit: number | undefined
 
   /**
    * @param abortSource the reply whose connection aborts `signal`, or a signal to hand through;
    *   omitted for requests no client waits on (prerender, background regeneration)
    * @param track called with the expression when the handler reads per-request data
+   * @param bodyLimit the route's body limit, when the caller knows it (else read from Fastify)
    */
-  constructor (request: FastifyRequest, abortSource: FastifyReply | AbortSignal | undefined, env: RequestEnv, track?: (expression: string) => void) {
+  constructor (request: FastifyRequest, abortSource: FastifyReply | AbortSignal | undefined, env: RequestEnv, track?: (expression: string) => void, bodyLimit?: number) {
     this.#request = request
     this.#abortSource = abortSource
     this.#env = env
     this.#track = track
+    this.#bodyLimit = bodyLimit
   }
 
   /** The method as received: a HEAD served by the GET handler still reads `HEAD`, as in Next.js. */
@@ -73,7 +87,7 @@ export class RouteRequest {
       const host = request.host
       this.#nextUrl = new NextURL({
         protocol: request.protocol === 'https' ? 'https:' : 'http:',
-        host: typeof host === 'string' && hostRe.test(host) ? host : 'localhost',
+        host: isSafeHost(host) ? host : 'localhost',
         rawPath,
         search,
         basePathSegments: this.#env.basePathSegments,
@@ -141,7 +155,7 @@ export class RouteRequest {
     const stream = parsed !== undefined && parsed !== null && typeof (parsed as Readable).pipe === 'function' ? parsed : request.raw
     return {
       stream,
-      limit: request.routeOptions.bodyLimit ?? 1048576,
+      limit: this.#bodyLimit ?? request.routeOptions.bodyLimit ?? 1048576,
       expectedLength: stream === request.raw && !chunked && declared !== undefined ? Number(declared) : undefined
     }
   }

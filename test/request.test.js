@@ -117,6 +117,11 @@ t.test('an invalid Host header becomes localhost', async (t) => {
   // A valid one is kept, IPv6 literal and port included.
   const ipv6 = await app.inject({ url: '/inspect/1', headers: { host: '[::1]:3000' } })
   t.equal(ipv6.json().url, 'http://[::1]:3000/inspect/1')
+  // The last host's verdict is remembered: alternating hosts each keep their own.
+  for (const [host, expected] of [['a.example', 'http://a.example'], ['a.example', 'http://a.example'], ['evil.com/path', 'http://localhost'], ['evil.com/path', 'http://localhost'], ['a.example', 'http://a.example']]) {
+    const res = await app.inject({ url: '/inspect/1', headers: { host } })
+    t.equal(res.json().url, `${expected}/inspect/1`, host)
+  }
 
   // The same over a real socket, where Node hands the header through as sent.
   const port = await listen(app)
