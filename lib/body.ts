@@ -37,11 +37,13 @@ function consumedError (stream: Readable): Error {
 /**
  * Collect a request body into one Buffer, with Fastify's guards: over `limit` bytes → 413, a
  * length that differs from `Content-Length` → 400, a client that goes away → 400, never a hang.
- * A body that has already arrived whole is returned at once (see `readArrived`); errors are then
- * thrown, not rejected.
+ * `finish` turns the bytes into the result (JSON, text) in the same step, without a promise of
+ * its own. A body that has already arrived whole is finished at once (see `readArrived`); errors
+ * are then thrown, not rejected.
  */
-export function readBody (source: BodySource): Buffer | Promise<Buffer> {
-  return readArrived(source) ?? collect(source)
+export function readBody<T> (source: BodySource, finish: (body: Buffer) => T): T | Promise<T> {
+  const arrived = readArrived(source)
+  return arrived === undefined ? collect(source, finish) : finish(arrived)
 }
 
 /**
@@ -61,7 +63,7 @@ function readArrived ({ stream, limit, expectedLength }: BodySource): Buffer | u
   return body
 }
 
-function collect ({ stream, limit, expectedLength }: BodySource): Promise<Buffer> {
+function collect<T> ({ stream, limit, expectedLength }: BodySource, finish: (body: Buffer) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     if (stream.readableEnded || stream.destroyed) {
       reject(consumedError(stream))
@@ -90,8 +92,18 @@ function collect ({ stream, limit, expectedLength }: BodySource): Promise<Buffer
     }
     const onEnd = (): void => {
       cleanup()
-      if (expectedLength !== undefined && size !== expectedLength) reject(new FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH())
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+      if (expectedLength !== undefined && size !== expectedLength) {
+        reject(new FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH())
+        return
+      }
+      let result: T
+      try {
+        result = finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+      } catch (error) {
+        reject(error)
+        return
+      }
+      resolve(result)
     }
     const onError = (error: Error): void => {
       cleanup()

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isThenable } from './async.js'
 import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
 import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
@@ -173,19 +172,24 @@ export class RouteRequest {
   get bodyUsed (): boolean { return this.#real !== undefined ? this.#real.bodyUsed : this.#bodyUsed }
 
   /**
-   * The whole body as one Buffer, read once: at once when it has already arrived (most small
-   * bodies), so `json()` and `text()` add no promise hops of their own. May throw.
+   * The whole body as one Buffer, read once and handed to `finish`: at once when it has already
+   * arrived (most small bodies), else through one promise, so `json()` adds no hops of its own.
+   * May throw.
    */
-  #bytes (): Buffer | Promise<Buffer> {
+  #read<T> (finish: (bytes: Buffer) => T): T | Promise<T> {
     this.#track?.('request.body')
     if (this.#bodyUsed) throw bodyUnusable()
     if (this.#stream !== undefined && this.#stream !== null) {
       if (this.#stream.locked) throw bodyUnusable()
-      return new Response(this.#stream).arrayBuffer().then((buffer) => Buffer.from(buffer))
+      return new Response(this.#stream).arrayBuffer().then((buffer) => finish(Buffer.from(buffer)))
     }
     this.#bodyUsed = true
     const source = this.#source()
-    return source === null ? Buffer.alloc(0) : readBody(source)
+    return source === null ? finish(Buffer.alloc(0)) : readBody(source, finish)
+  }
+
+  #bytes (): Buffer | Promise<Buffer> {
+    return this.#read(asIs)
   }
 
   async text (): Promise<string> {
@@ -201,8 +205,8 @@ export class RouteRequest {
   json (): Promise<unknown> {
     try {
       if (this.#real !== undefined) return this.#real.json()
-      const bytes = this.#bytes()
-      return isThenable(bytes) ? bytes.then((arrived) => this.#parseJson(arrived)) : Promise.resolve(this.#parseJson(bytes))
+      const parsed = this.#read((bytes) => this.#parseJson(bytes))
+      return parsed instanceof Promise ? parsed : Promise.resolve(parsed)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -347,6 +351,8 @@ class LazyHeaders extends Headers {
     return `Headers ${inspect(Object.fromEntries(super.entries()), options)}`
   }
 }
+
+function asIs (bytes: Buffer): Buffer { return bytes }
 
 function decodeUtf8 (bytes: Buffer): string {
   // The Fetch spec's "UTF-8 decode" drops a leading BOM; Buffer#toString keeps it.
