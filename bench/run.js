@@ -214,7 +214,9 @@ try {
         server: server.name,
         rps: Math.round(median(list.map((s) => s.rps))),
         p99: median(list.map((s) => s.p99)),
-        ratio: Math.round(median(list.map((s, i) => s.rps / base[i].rps)) * 1000) / 1000
+        ratio: Math.round(median(list.map((s, i) => s.rps / base[i].rps)) * 1000) / 1000,
+        // Every round's ratio, so the spread behind the median is on record (the machines are noisy).
+        rounds: list.map((s, i) => Math.round(s.rps / base[i].rps * 1000) / 1000)
       }
       if (scenario.name.startsWith('static') && server.name.startsWith('plugin')) row.xNextjsCache = cacheHeader[server.name] ?? null
       results.push(row)
@@ -236,6 +238,10 @@ try {
     console.log(`${scenario.name.padEnd(width)} | ${cells.join(' | ')}`)
   }
   console.log('\ncells: median req/s, median p99 latency, median per-round ratio to plain fastify')
+  // The spread of the plugin's per-round ratios: how far one run's median can be trusted.
+  for (const row of results.filter((r) => r.server === 'plugin')) {
+    console.log(`plugin per-round ratios, ${row.scenario}: ${row.rounds.map((r) => r.toFixed(2)).join(' ')}`)
+  }
   console.log(`wrote bench/results.json; total ${Math.round((Date.now() - started) / 1000)}s`)
 } catch (error) {
   fail(error.stack ?? String(error))

@@ -67,18 +67,18 @@ export function parseCookieHeader (header: string | undefined): Map<string, stri
 /** Serialize one cookie the way Next.js does: `name=value; Path=/; Expires=...; ...`. */
 export function stringifyCookie (cookie: ResponseCookie): string {
   if (!tokenRe.test(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
-  const attributes: string[] = []
-  if (cookie.path) attributes.push(`Path=${checkAttribute('Path', cookie.path)}`)
-  if (cookie.expires !== undefined) attributes.push(`Expires=${cookie.expires.toUTCString()}`)
-  if (typeof cookie.maxAge === 'number') attributes.push(`Max-Age=${Math.trunc(cookie.maxAge)}`)
-  if (cookie.domain) attributes.push(`Domain=${checkAttribute('Domain', cookie.domain)}`)
-  if (cookie.secure) attributes.push('Secure')
-  if (cookie.httpOnly) attributes.push('HttpOnly')
-  if (cookie.sameSite) attributes.push(`SameSite=${cookie.sameSite}`)
-  if (cookie.partitioned) attributes.push('Partitioned')
-  if (cookie.priority) attributes.push(`Priority=${cookie.priority}`)
-  const pair = `${cookie.name}=${encodeURIComponent(cookie.value ?? '')}`
-  return attributes.length === 0 ? pair : `${pair}; ${attributes.join('; ')}`
+  // Concatenated rather than pushed and joined: Array#join was a third of a `set()`.
+  let attributes = ''
+  if (cookie.path) attributes += `; Path=${checkAttribute('Path', cookie.path)}`
+  if (cookie.expires !== undefined) attributes += `; Expires=${cookie.expires.toUTCString()}`
+  if (typeof cookie.maxAge === 'number') attributes += `; Max-Age=${Math.trunc(cookie.maxAge)}`
+  if (cookie.domain) attributes += `; Domain=${checkAttribute('Domain', cookie.domain)}`
+  if (cookie.secure) attributes += '; Secure'
+  if (cookie.httpOnly) attributes += '; HttpOnly'
+  if (cookie.sameSite) attributes += `; SameSite=${cookie.sameSite}`
+  if (cookie.partitioned) attributes += '; Partitioned'
+  if (cookie.priority) attributes += `; Priority=${cookie.priority}`
+  return `${cookie.name}=${encodeURIComponent(cookie.value ?? '')}${attributes}`
 }
 
 function checkAttribute (name: string, value: string): string {
@@ -89,19 +89,27 @@ function checkAttribute (name: string, value: string): string {
 type SetArgs = [name: string, value: string, options?: CookieOptions] | [cookie: RequestCookie & CookieOptions]
 
 function normalize (args: SetArgs): ResponseCookie {
-  const input: RequestCookie & CookieOptions = typeof args[0] === 'string'
-    ? { ...(args[2] ?? {}), name: args[0], value: args[1] as string }
-    : args[0]
-  const { expires, sameSite, maxAge, ...rest } = input
-  const cookie: ResponseCookie = { ...rest, name: String(input.name), value: String(input.value ?? '') }
+  const named = typeof args[0] === 'string'
+  const input = (named ? args[2] : args[0]) as Partial<RequestCookie> & CookieOptions | undefined
+  const name = named ? args[0] as string : input!.name
+  const value = named ? args[1] : input!.value
+  // Keeps any other property the caller passed, as Next.js's `{ name, value, ...cookie }` does.
+  // Not written as a spread followed by more properties: on Node 20 that literal costs ~2 µs (V8
+  // builds a new map for the object every time), most of a `set()` call.
+  const cookie = Object.assign({ name: '', value: '' }, input) as ResponseCookie
+  cookie.name = String(name)
+  cookie.value = String(value ?? '')
   cookie.path ??= '/'
-  if (typeof maxAge === 'number') {
-    cookie.maxAge = maxAge
-    cookie.expires = new Date(Date.now() + maxAge * 1000)
-  }
-  if (expires !== undefined) cookie.expires = typeof expires === 'number' ? new Date(expires) : expires
+  const expires: unknown = input?.expires
+  const sameSite: unknown = input?.sameSite
+  const maxAge: unknown = input?.maxAge
+  if (typeof maxAge === 'number') cookie.expires = new Date(Date.now() + maxAge * 1000)
+  else if ('maxAge' in cookie) delete cookie.maxAge
+  if (expires !== undefined) cookie.expires = typeof expires === 'number' ? new Date(expires) : expires as Date
+  else if (typeof maxAge !== 'number' && 'expires' in cookie) delete cookie.expires
   if (sameSite === true) cookie.sameSite = 'strict'
   else if (typeof sameSite === 'string') cookie.sameSite = sameSite.toLowerCase() as ResponseCookie['sameSite']
+  else if ('sameSite' in cookie) delete cookie.sameSite
   if (!tokenRe.test(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
   return cookie
 }
