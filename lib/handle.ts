@@ -228,7 +228,7 @@ export function createRoute (runtime: RouteRuntime): {
   // Fastify builds a new routeOptions object on every read (~a dozen fields and a router call);
   // a route's body limit is fixed once it is registered, and this handler serves one route.
   let bodyLimit: number | undefined
-  const bodyLimitOf = (request: FastifyRequest): number => (bodyLimit ??= request.routeOptions.bodyLimit ?? 1048576)
+  const bodyLimitOf = (request: FastifyRequest): number => (bodyLimit ??= request.routeOptions.bodyLimit)
 
   /** Write what a handler returned, with the Set-Cookie lines its `cookies()` calls made. */
   function finish (request: FastifyRequest, reply: FastifyReply, response: unknown, store: RequestStore | undefined): FastifyReply | Promise<FastifyReply> {
@@ -244,7 +244,7 @@ export function createRoute (runtime: RouteRuntime): {
    */
   function respond (request: FastifyRequest, reply: FastifyReply, handler: AnyRouteHandler, params: Params | undefined): Promise<unknown> | undefined {
     const method = request.method
-    const routeRequest = new RouteRequest(request, reply, env, undefined, method === 'GET' || method === 'HEAD' ? undefined : bodyLimitOf(request))
+    const routeRequest = new RouteRequest(request, reply, env, undefined, bodyLimitOf(request))
     let store: RequestStore | undefined
     let release: (() => void) | undefined
     let result: unknown
