@@ -49,13 +49,11 @@ async function count (server, scenario) {
       })
       child.on('exit', (code) => reject(new Error(`${server.name} exited (${code}) before it was ready`)))
     })
-    const load = (amount) => autocannon({ url: `http://127.0.0.1:${port}${scenario.path}`, method: scenario.method, headers: scenario.headers, body: scenario.body, connections: 10, amount })
-    if (process.env.BENCH_WARM === 'all') {
-      for (const other of scenarios) await autocannon({ url: `http://127.0.0.1:${port}${other.path}`, method: other.method, headers: other.headers, body: other.body, connections: 10, amount: requests })
-    }
-    await load(requests)
+    const load = (target, amount) => autocannon({ url: `http://127.0.0.1:${port}${target.path}`, method: target.method, headers: target.headers, body: target.body, connections: 10, amount })
+    if (process.env.BENCH_WARM === 'all') for (const other of scenarios) await load(other, requests)
+    await load(scenario, requests)
     spawnSync('callgrind_control', ['-z', String(child.pid)])
-    await load(requests)
+    await load(scenario, requests)
     spawnSync('callgrind_control', ['-d', String(child.pid)])
     // The dump of the main thread is the file whose name ends in "-01" (thread 1).
     const main = readdirSync(dir).find((name) => name.endsWith('.1-01'))
