@@ -29,6 +29,30 @@ for (const slot of Object.getOwnPropertySymbols(new NativeResponse(''))) {
   if (slot.description === 'state') undiciStateSlot = slot
 }
 
+// Node's web streams keep their state under an own symbol described `kState`, on the stream and on
+// its controller. No public API tells whether a stream's source has finished (closed with all of
+// its chunks queued), so it is read from there; found by probing a closed stream at load, and
+// when Node's layout differs every stream simply counts as unfinished.
+const streamStateSlot: symbol | undefined = (() => {
+  const probe = new ReadableStream({ start (controller) { controller.close() } })
+  const slot = Object.getOwnPropertySymbols(probe).find((symbol) => symbol.description === 'kState')
+  const controller = slot === undefined ? undefined : (probe as unknown as Record<symbol, { controller?: object } | undefined>)[slot]?.controller as Record<symbol, { closeRequested?: unknown } | undefined> | undefined
+  return slot !== undefined && controller?.[slot]?.closeRequested === true ? slot : undefined
+})()
+
+/**
+ * A stream whose source is done: every chunk is queued and `close()` was called, so none of the
+ * source's code (`pull`, a `start` still enqueueing) runs again. Errored or cancelled: false.
+ */
+export function isFinishedStream (stream: ReadableStream): boolean {
+  if (streamStateSlot === undefined) return false
+  const state = (stream as unknown as Record<symbol, { state?: string, controller?: object } | undefined>)[streamStateSlot]
+  if (state === undefined) return false
+  if (state.state === 'closed') return true
+  if (state.state !== 'readable' || state.controller === undefined) return false
+  return (state.controller as Record<symbol, { closeRequested?: unknown } | undefined>)[streamStateSlot]?.closeRequested === true
+}
+
 /** Anything shaped like a Fetch Response, from this realm, another one, or another undici. */
 function isResponseLike (value: unknown): value is Response {
   if (value instanceof NativeResponse) return true
@@ -157,22 +181,28 @@ export function isStreamBody (body: ResponseParts['body']): body is ReadableStre
 
 /**
  * Whether a handler's return value is a Response whose body is already whole (none, a string,
- * bytes, URLSearchParams): nothing of the handler is left to run once it returned. A stream, a
- * Blob, a FormData or anything that is not a Response answers false; a lightweight Response that
- * undici materialised answers for the undici Response it became.
+ * bytes, URLSearchParams, a stream whose source has finished): nothing of the handler is left to
+ * run once it returned. A stream still being produced, a Blob, a FormData or anything that is not
+ * a Response answers false; a lightweight Response that undici materialised answers for the
+ * undici Response it became. A finished stream is still sent as a stream (chunked), as returned.
  */
 export function hasWholeBody (response: unknown): boolean {
   if (response === null || typeof response !== 'object') return false
   const light = (response as Record<symbol, ResponseState | undefined>)[kResponseState]
   if (light !== undefined) {
     if (light.real !== undefined) return hasWholeBody(light.real)
-    return light.kind === 'string' || light.kind === 'none' || light.kind === 'bytes' || light.kind === 'params'
+    const kind = light.kind
+    if (kind === 'other') return light.body instanceof ReadableStream && isFinishedStream(light.body)
+    return kind === 'string' || kind === 'none' || kind === 'bytes' || kind === 'params'
   }
   if (!(response instanceof NativeResponse)) return false
   if (undiciStateSlot === undefined) return false
-  const body = (response as unknown as Record<symbol, { body?: { source?: unknown } | null } | undefined>)[undiciStateSlot]?.body
+  const body = (response as unknown as Record<symbol, { body?: { source?: unknown, stream?: unknown } | null } | undefined>)[undiciStateSlot]?.body
   if (body === null || body === undefined) return true
-  return typeof body.source === 'string' || body.source instanceof Uint8Array
+  const source = body.source
+  if (typeof source === 'string' || source instanceof Uint8Array) return true
+  // Built from a ReadableStream: no source, and that stream itself is the body's stream.
+  return source === null && body.stream instanceof ReadableStream && isFinishedStream(body.stream)
 }
 
 /**

@@ -100,6 +100,46 @@ t.test('a handler that answers synchronously runs without the hooks, its synchro
   await until(() => sharedContext.hooksOn === false)
 })
 
+t.test('a stream finished by the time the handler returns counts as a whole body: no hooks, still streamed', async (t) => {
+  for (const kind of ['next', 'native']) {
+    const counts = await upstream(t)
+    const app = await build(t)
+    // A cache generation (the route reads headers: dynamic), then the handler's first call of its
+    // own, with the hooks on: it shows that its stream had finished.
+    for (const who of ['a', 'b']) {
+      const res = await app.inject({ url: `/finished-${kind}`, headers: { 'x-who': who } })
+      t.equal(res.body, `${who}:done`)
+      await globalThis.started
+    }
+    await until(() => sharedContext.hooksOn === false)
+
+    const third = await app.inject({ url: `/finished-${kind}`, headers: { 'x-who': 'c' } })
+    t.equal(third.body, 'c:done', `${kind}: the body`)
+    t.equal(third.headers['transfer-encoding'], 'chunked', `${kind}: still sent as a stream`)
+    t.equal(sharedContext.storage.enabled, false, `${kind}: answered without turning the hooks on`)
+    t.same(await globalThis.started, { hit: 1 }, `${kind}: its synchronous fetch saw the store (data cache)`)
+    t.equal(counts.items, 1)
+
+    // The same handler leaves its stream open: this once its late fetch has no store (uncached)...
+    globalThis.gate = createGate()
+    const open = app.inject({ url: `/finished-${kind}?open`, headers: { 'x-who': 'd' } })
+    await settle(5)
+    globalThis.gate.release()
+    t.equal((await open).body, 'd:{"hit":1}')
+    // ...and from then on it is followed: the next late fetch is cached, the one after served from it.
+    for (const who of ['e', 'f']) {
+      globalThis.gate = createGate()
+      const pending = app.inject({ url: `/finished-${kind}?open`, headers: { 'x-who': who } })
+      await settle(5)
+      t.equal(sharedContext.hooksOn, true, `${kind}: held while the stream is open`)
+      globalThis.gate.release()
+      t.equal((await pending).body, `${who}:{"hit":2}`)
+    }
+    t.equal(counts.later, 2, `${kind}: two fetches reached the upstream, the third came from the data cache`)
+    await until(() => sharedContext.hooksOn === false)
+  }
+})
+
 t.test('with fetchCache: false, dynamic GETs never turn the store on', async (t) => {
   await upstream(t)
   const app = await build(t, { fetchCache: false })

@@ -134,3 +134,28 @@ t.test('a large stream to a slow client is pulled only as fast as the socket dra
   t.equal(bytes, CHUNK * CHUNKS, 'the whole body arrives once the client reads')
   t.equal(record.pulls, CHUNKS)
 })
+
+t.test('isFinishedStream: only a stream whose source closed with everything queued', async (t) => {
+  const { isFinishedStream } = await import('../dist/reply.js')
+  const bytes = new Uint8Array([1, 2])
+  const closedWithQueue = new ReadableStream({ start (c) { c.enqueue(bytes); c.close() } })
+  t.equal(isFinishedStream(closedWithQueue), true, 'closed, chunks still queued')
+  t.equal(isFinishedStream(new ReadableStream({ start (c) { c.close() } })), true, 'closed and empty')
+  t.equal(isFinishedStream(new ReadableStream({ type: 'bytes', start (c) { c.enqueue(bytes); c.close() } })), true, 'a byte stream, closed')
+
+  t.equal(isFinishedStream(new ReadableStream({ start (c) { c.enqueue(bytes) } })), false, 'chunks queued, not closed')
+  t.equal(isFinishedStream(new ReadableStream({ pull (c) { c.enqueue(bytes) } })), false, 'pulled on demand')
+  t.equal(isFinishedStream(new ReadableStream({ async start (c) { await null; c.close() } })), false, 'closed only later')
+  const errored = new ReadableStream({ start (c) { c.enqueue(bytes); c.error(new Error('boom')) } })
+  t.equal(isFinishedStream(errored), false, 'errored')
+  const { readable, writable } = new TransformStream()
+  t.equal(isFinishedStream(readable), false, 'a TransformStream still being written')
+  await writable.close()
+  t.equal(isFinishedStream(readable), true, 'its writable side closed')
+  t.equal(isFinishedStream(Object.create(ReadableStream.prototype)), false, 'a look-alike without state')
+
+  // Reading does not change the answer while chunks remain, and a drained stream is closed.
+  const reader = closedWithQueue.getReader()
+  t.same((await reader.read()).value, bytes)
+  t.equal(isFinishedStream(closedWithQueue), true, 'drained: closed')
+})
