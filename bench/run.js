@@ -35,6 +35,9 @@ const allServers = [
   { name: BASELINE, file: 'fastify.js' },
   { name: 'naive bridge', file: 'naive.js' },
   { name: 'hono', file: 'hono.js' },
+  // Plain Fastify sending the Web ReadableStream the route files build: what that body type costs
+  // without any bridge (the baseline pipes a Node stream of Buffers).
+  { name: 'fastify web stream', file: 'fastify.js', env: { BENCH_WEB_STREAM: '1' }, only: ['streamed body'] },
   { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' } },
   // The same, with fetchCache: false (no data cache, so no AsyncLocalStorage request store).
   { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS },
