@@ -104,7 +104,7 @@ export class RouteRequest {
 
   get headers (): Headers {
     this.#track?.('request.headers')
-    this.#headers ??= new LazyHeaders(this.#request.raw.headers)
+    this.#headers ??= new LazyHeadersShell(this.#request.raw.headers)
     return this.#headers
   }
 
@@ -279,77 +279,101 @@ export class RouteRequest {
 const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
- * `request.headers`: a real `Headers` (subclass) that answers `get` and `has` straight from Node's
- * parsed headers, and copies them into itself only when anything else is asked (iteration, a
- * change, `new Headers(headers)`, `new Request(url, { headers })`), so a handler that reads one
- * header does not pay for validating and copying all of them. Once filled, it is plain undici.
+ * `request.headers`: a `Headers` (it passes `instanceof Headers`) that answers `get` and `has`
+ * straight from Node's parsed headers, and copies them into a real `Headers` only when anything
+ * else is asked (iteration, a change, `new Headers(headers)`, `new Request(url, { headers })`),
+ * so a handler that reads one header does not pay for validating and copying all of them.
+ *
+ * Instances are made by `LazyHeadersShell`, a plain constructor sharing this class's prototype:
+ * undici's `Headers` constructor (which a subclass must call) builds its header list and costs
+ * about a thousand instructions per request, more than the header read itself. Every method of
+ * `Headers.prototype` is therefore answered by the real copy (`filled()`), never by undici's code
+ * on this object, which holds none of undici's internal state.
  */
+const kRawHeaders = Symbol('fastify-route-handlers.raw-headers')
+const kHeadersCopy = Symbol('fastify-route-handlers.headers-copy')
+
 class LazyHeaders extends Headers {
-  #raw: IncomingHttpHeaders | undefined
-
-  constructor (raw: IncomingHttpHeaders) {
-    super()
-    this.#raw = raw
-  }
-
-  /** Copy Node's headers in, once; HTTP/2 pseudo-headers (`:path`) are not headers. */
-  #fill (): void {
-    const raw = this.#raw
-    if (raw === undefined) return
-    this.#raw = undefined
-    for (const name in raw) {
-      if (name.charCodeAt(0) === 58) continue
-      const value = raw[name]
-      if (typeof value === 'string') super.append(name, value)
-      else if (Array.isArray(value)) for (const item of value) super.append(name, item)
-    }
-  }
-
-  /** The value `get` would return once filled, or `undefined` when only undici can answer. */
-  #peek (name: string): string | null | undefined {
-    const raw = this.#raw
-    if (raw === undefined || typeof name !== 'string' || !headerNameRe.test(name)) return undefined
-    const lower = name.toLowerCase()
-    if (lower === '__proto__') return undefined
-    const value = raw[lower]
-    if (typeof value === 'string') return value
-    if (Array.isArray(value)) return value.length === 0 ? null : value.join(', ')
-    return value === undefined ? null : undefined
-  }
+  declare [kRawHeaders]: IncomingHttpHeaders | undefined
+  declare [kHeadersCopy]: Headers | undefined
 
   override get (name: string): string | null {
-    const value = this.#peek(name)
-    if (value !== undefined) return value
-    this.#fill()
-    return super.get(name)
+    const value = peek(this, name)
+    return value !== undefined ? value : filled(this).get(name)
   }
 
   override has (name: string): boolean {
-    const value = this.#peek(name)
-    if (value !== undefined) return value !== null
-    this.#fill()
-    return super.has(name)
+    const value = peek(this, name)
+    return value !== undefined ? value !== null : filled(this).has(name)
   }
 
-  override append (name: string, value: string): void { this.#fill(); super.append(name, value) }
-  override set (name: string, value: string): void { this.#fill(); super.set(name, value) }
-  override delete (name: string): void { this.#fill(); super.delete(name) }
-  override getSetCookie (): string[] { this.#fill(); return super.getSetCookie() }
-  override keys (): HeadersIterator<string> { this.#fill(); return super.keys() }
-  override values (): HeadersIterator<string> { this.#fill(); return super.values() }
-  override entries (): HeadersIterator<[string, string]> { this.#fill(); return super.entries() }
   override forEach (callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    this.#fill()
-    super.forEach(callback, thisArg)
+    filled(this).forEach((value, key) => { callback.call(thisArg, value, key, this) })
   }
-
-  override [Symbol.iterator] (): HeadersIterator<[string, string]> { this.#fill(); return super.entries() }
 
   /** `console.log(request.headers)` shows the headers, as for any Headers. */
   [Symbol.for('nodejs.util.inspect.custom')] (depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
-    this.#fill()
-    return `Headers ${inspect(Object.fromEntries(super.entries()), options)}`
+    return `Headers ${inspect(Object.fromEntries(filled(this).entries()), options)}`
   }
+}
+
+// append, set, delete, getSetCookie, keys, values, entries, the iterator, undici's internal
+// accessors, and whatever a later undici adds: each runs on the real copy.
+for (const key of Reflect.ownKeys(Headers.prototype)) {
+  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(LazyHeaders.prototype, key)) continue
+  const descriptor = Object.getOwnPropertyDescriptor(Headers.prototype, key)!
+  if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as (...args: unknown[]) => unknown
+    Object.defineProperty(LazyHeaders.prototype, key, {
+      ...descriptor,
+      value: { [method.name] (this: LazyHeaders, ...args: unknown[]) { return method.apply(filled(this), args) } }[method.name]
+    })
+  } else if (descriptor.get !== undefined || descriptor.set !== undefined) {
+    const { get, set } = descriptor
+    Object.defineProperty(LazyHeaders.prototype, key, {
+      ...descriptor,
+      get: get === undefined ? undefined : function (this: LazyHeaders) { return get.call(filled(this)) },
+      set: set === undefined ? undefined : function (this: LazyHeaders, value: unknown) { set.call(filled(this), value) }
+    })
+  }
+}
+// `headers.constructor` is `Headers`, as for a real one: `new headers.constructor(headers)` copies.
+Object.defineProperty(LazyHeaders.prototype, 'constructor', { value: Headers, writable: true, enumerable: false, configurable: true })
+
+interface LazyHeadersShell { [kRawHeaders]: IncomingHttpHeaders | undefined, [kHeadersCopy]: Headers | undefined }
+const LazyHeadersShell = function (this: LazyHeadersShell, raw: IncomingHttpHeaders) {
+  this[kRawHeaders] = raw
+  this[kHeadersCopy] = undefined
+} as unknown as new (raw: IncomingHttpHeaders) => LazyHeaders
+LazyHeadersShell.prototype = LazyHeaders.prototype
+
+/** The real Headers behind a lazy one: Node's headers copied in, once (HTTP/2 pseudo-headers such as `:path` are not headers). */
+function filled (headers: LazyHeaders): Headers {
+  let copy = headers[kHeadersCopy]
+  if (copy !== undefined) return copy
+  copy = new Headers()
+  const raw = headers[kRawHeaders]!
+  for (const name in raw) {
+    if (name.charCodeAt(0) === 58) continue
+    const value = raw[name]
+    if (typeof value === 'string') copy.append(name, value)
+    else if (Array.isArray(value)) for (const item of value) copy.append(name, item)
+  }
+  headers[kHeadersCopy] = copy
+  headers[kRawHeaders] = undefined
+  return copy
+}
+
+/** The value `get` would return, read from Node's headers; `undefined` when only the copy can answer. */
+function peek (headers: LazyHeaders, name: string): string | null | undefined {
+  const raw = headers[kRawHeaders]
+  if (raw === undefined || typeof name !== 'string' || !headerNameRe.test(name)) return undefined
+  const lower = name.toLowerCase()
+  if (lower === '__proto__') return undefined
+  const value = raw[lower]
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return value.length === 0 ? null : value.join(', ')
+  return value === undefined ? null : undefined
 }
 
 function asIs (bytes: Buffer): Buffer { return bytes }

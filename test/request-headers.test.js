@@ -37,6 +37,22 @@ t.test('request.headers can be changed, and keeps the other headers', async (t) 
   t.same(res.json(), { user: 'bob', added: '1', dup: false, keys: ['x-new', 'x-user'] })
 })
 
+t.test('request.headers offers the rest of the Headers API as a real Headers does', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ url: '/h?mode=surface', headers })
+  t.same(res.json(), {
+    forEach: [['x-dup', 'a, b', true, 'this'], ['x-user', 'alice', true, 'this']],
+    values: true,
+    entries: [['x-user', 'alice']],
+    getSetCookie: [],
+    constructorIsHeaders: true,
+    tag: '[object Headers]',
+    keys: [],
+    json: '{}',
+    inspect: true
+  })
+})
+
 t.test('an invalid header name throws a TypeError, as undici does', async (t) => {
   const app = await build(t)
   const res = await app.inject({ url: '/h?mode=invalid', headers })
