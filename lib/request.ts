@@ -308,6 +308,8 @@ class LazyHeaders extends Headers {
   }
 
   override forEach (callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    // Not callable: undici's own TypeError, even when there is no header to call it with.
+    if (typeof callback !== 'function') return filled(this).forEach(callback, thisArg)
     filled(this).forEach((value, key) => { callback.call(thisArg, value, key, this) })
   }
 

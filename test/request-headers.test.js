@@ -49,7 +49,8 @@ t.test('request.headers offers the rest of the Headers API as a real Headers doe
     tag: '[object Headers]',
     keys: [],
     json: '{}',
-    inspect: true
+    inspect: true,
+    forEachNotCallable: 'TypeError'
   })
 })
 
