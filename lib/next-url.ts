@@ -17,56 +17,191 @@ const normalSearchRe = /^[!$-&(-;=?-~]*$/
 
 export interface NextUrlParts {
   /** `http:` or `https:` */
-  protocol: string
+  readonly protocol: string
   /** Validated `host[:port]`. */
-  host: string
+  readonly host: string
   /** The request path as sent (before `?`). */
-  rawPath: string
+  readonly rawPath: string
   /** `?query` as sent, or `''`. */
-  search: string
+  readonly search: string
   /** Number of leading path segments that belong to Fastify's `prefix` (Next's basePath). */
-  basePathSegments: number
+  readonly basePathSegments: number
   /**
    * Called with the expression when the handler reads something that varies per request (query,
    * origin, href), so the response cache can tell a static route from a dynamic one. Reading
    * `pathname` and `basePath` does not count, as in Next.js.
    */
-  track?: ((expression: string) => void) | undefined
+  readonly track?: ((expression: string) => void) | undefined
 }
 
 const kParts = Symbol('nextUrl.parts')
 
-/**
- * `nextUrl.searchParams`: tells its NextURL when it is changed. As with a WHATWG URL, only a change
- * re-serialises the query (`%20` becomes `+`); reading a parameter leaves `search` and `href` as sent.
+/*
+ * `nextUrl.searchParams`: a URLSearchParams (it passes `instanceof`) that parses lazily.
+ *
+ * Handlers mostly `get` one or two parameters. Node's URLSearchParams constructor parses the whole
+ * query into pairs, which costs more per request than the rest of the URL; a query with nothing to
+ * decode (no `%`, no `+`) reads the same raw or parsed, so `get`, `getAll` and `has` scan it as
+ * sent. Everything else (iteration, `size`, `toString`, changes) runs on a real URLSearchParams,
+ * built once on first need. As with a WHATWG URL, only a change re-serialises the query (`%20`
+ * becomes `+`); reading leaves `search` and `href` as sent.
+ *
+ * Instances are made by `LazySearchParamsShell`, a plain constructor sharing this class's
+ * prototype: URLSearchParams's own constructor would parse the query. Node's URLSearchParams
+ * methods check for their private fields, so none of them runs on this object, only on the copy.
+ * (The fallbacks hand `arguments` on whole so that a missing argument fails as Node's does; V8
+ * creates no arguments object for a `method.apply(copy, arguments)` that is its only use.)
  */
-class LinkedSearchParams extends URLSearchParams {
-  #changed: () => void
+const kInit = Symbol('searchParams.init')
+const kPlain = Symbol('searchParams.plain')
+const kCopy = Symbol('searchParams.copy')
+const kChanged = Symbol('searchParams.changed')
 
-  constructor (init: string, changed: () => void) {
-    super(init)
-    this.#changed = changed
+type Method = (...args: unknown[]) => unknown
+const native = URLSearchParams.prototype as unknown as Record<string, Method>
+
+class LazySearchParams extends URLSearchParams {
+  /** The query the copy is made of (a leading `?` included, as URLSearchParams accepts it). */
+  declare [kInit]: string
+  /** Whether `kInit` can be scanned as sent: nothing to decode, and no copy yet. */
+  declare [kPlain]: boolean
+  declare [kCopy]: URLSearchParams | undefined
+  /** Whether the parameters were changed, so `search` must be re-serialised. */
+  declare [kChanged]: boolean
+
+  override get (name: string): string | null {
+    if (this[kPlain] && typeof name === 'string') {
+      const query = this[kInit]
+      const at = valueAt(query, name, queryStart(query))
+      return at === -1 ? null : query.slice(at, pairEnd(query, at))
+    }
+    return native.get!.apply(copyOf(this), arguments as unknown as unknown[]) as string | null
   }
 
-  override append (...args: Parameters<URLSearchParams['append']>): void {
-    super.append(...args)
-    this.#changed()
+  override getAll (name: string): string[] {
+    if (this[kPlain] && typeof name === 'string') {
+      const query = this[kInit]
+      const values: string[] = []
+      for (let at = valueAt(query, name, queryStart(query)); at !== -1;) {
+        const end = pairEnd(query, at)
+        values.push(query.slice(at, end))
+        at = valueAt(query, name, end + 1)
+      }
+      return values
+    }
+    return native.getAll!.apply(copyOf(this), arguments as unknown as unknown[]) as string[]
   }
 
-  override delete (...args: Parameters<URLSearchParams['delete']>): void {
-    super.delete(...args)
-    this.#changed()
+  override has (name: string, value?: string): boolean {
+    if (this[kPlain] && typeof name === 'string' && value === undefined) {
+      const query = this[kInit]
+      return valueAt(query, name, queryStart(query)) !== -1
+    }
+    return native.has!.apply(copyOf(this), arguments as unknown as unknown[]) as boolean
   }
 
-  override set (...args: Parameters<URLSearchParams['set']>): void {
-    super.set(...args)
-    this.#changed()
+  override forEach (callback: (value: string, key: string, parent: URLSearchParams) => void, thisArg?: unknown): void {
+    // Not callable: Node's own TypeError, even when there is no parameter to call it with.
+    if (typeof callback !== 'function') return copyOf(this).forEach(callback, thisArg)
+    copyOf(this).forEach((value, key) => { callback.call(thisArg, value, key, this) })
   }
+}
 
-  override sort (): void {
-    super.sort()
-    this.#changed()
+// Changes run on the copy, then mark the query for re-serialisation.
+for (const key of ['append', 'delete', 'set', 'sort']) {
+  const method = native[key]!
+  Object.defineProperty(LazySearchParams.prototype, key, {
+    writable: true,
+    enumerable: true,
+    configurable: true,
+    value: { [key] (this: LazySearchParams) {
+      method.apply(copyOf(this), arguments as unknown as unknown[])
+      this[kChanged] = true
+    } }[key]
+  })
+}
+// keys, values, entries, the iterator, size, toString, inspect, and whatever a later Node adds:
+// each runs on the real copy.
+for (const key of Reflect.ownKeys(URLSearchParams.prototype)) {
+  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(LazySearchParams.prototype, key)) continue
+  const descriptor = Object.getOwnPropertyDescriptor(URLSearchParams.prototype, key)!
+  if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as Method
+    Object.defineProperty(LazySearchParams.prototype, key, {
+      ...descriptor,
+      value: { [method.name] (this: LazySearchParams) { return method.apply(copyOf(this), arguments as unknown as unknown[]) } }[method.name]
+    })
+  } else if (descriptor.get !== undefined || descriptor.set !== undefined) {
+    const { get, set } = descriptor
+    Object.defineProperty(LazySearchParams.prototype, key, {
+      ...descriptor,
+      get: get === undefined ? undefined : function (this: LazySearchParams) { return get.call(copyOf(this)) },
+      set: set === undefined ? undefined : function (this: LazySearchParams, value: unknown) { set.call(copyOf(this), value) }
+    })
   }
+}
+// `searchParams.constructor` is `URLSearchParams`, as for a real one.
+Object.defineProperty(LazySearchParams.prototype, 'constructor', { value: URLSearchParams, writable: true, enumerable: false, configurable: true })
+
+interface LazySearchParamsShell { [kInit]: string, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
+const LazySearchParamsShell = function (this: LazySearchParamsShell, init: string, plain: boolean) {
+  this[kInit] = init
+  this[kPlain] = plain
+  this[kCopy] = undefined
+  this[kChanged] = false
+} as unknown as new (init: string, plain: boolean) => LazySearchParams
+LazySearchParamsShell.prototype = LazySearchParams.prototype
+
+/** The real URLSearchParams behind a lazy one, parsed once. */
+function copyOf (params: LazySearchParams): URLSearchParams {
+  let copy = params[kCopy]
+  if (copy === undefined) {
+    copy = new URLSearchParams(params[kInit])
+    params[kCopy] = copy
+    params[kPlain] = false
+  }
+  return copy
+}
+
+/** Where the pairs start: after one leading `?`, which URLSearchParams skips. */
+function queryStart (query: string): number {
+  return query.charCodeAt(0) === 63 /* ? */ ? 1 : 0
+}
+
+/**
+ * Where the value of the first pair named `name` starts, looking from `from`, or -1. Pairs are
+ * split on `&` and then on their first `=`, empty pairs skipped, as the urlencoded parser does; a
+ * pair without `=` has an empty value. A name holding `=` or `&` matches no pair.
+ * (Character loops: on these short strings they cost less than `indexOf`/`startsWith` calls.)
+ */
+function valueAt (query: string, name: string, from: number): number {
+  const length = query.length
+  const nameLength = name.length
+  let at = from
+  while (at < length) {
+    const start = at
+    let matched = 0
+    while (matched < nameLength) {
+      const code = query.charCodeAt(at)
+      if (code !== name.charCodeAt(matched) || code === 61 /* = */ || code === 38 /* & */) break
+      matched++
+      at++
+    }
+    if (matched === nameLength) {
+      const code = query.charCodeAt(at)
+      if (code === 61) return at + 1
+      if ((at === length || code === 38) && at > start) return at
+    }
+    at = pairEnd(query, at) + 1
+  }
+  return -1
+}
+
+/** The end of the pair around `at`: the next `&`, or the end of the query. */
+function pairEnd (query: string, at: number): number {
+  const length = query.length
+  while (at < length && query.charCodeAt(at) !== 38 /* & */) at++
+  return at
 }
 
 export class NextURL {
@@ -74,8 +209,7 @@ export class NextURL {
   #url: URL | undefined
   #pathname: string | undefined
   #basePath: string | undefined
-  #searchParams: URLSearchParams | undefined
-  #searchChanged = false
+  #searchParams: LazySearchParams | undefined
   #search: string | undefined
 
   constructor (parts: NextUrlParts) {
@@ -139,13 +273,29 @@ export class NextURL {
 
   get searchParams (): URLSearchParams {
     this[kParts].track?.('nextUrl.searchParams')
-    this.#searchParams ??= new LinkedSearchParams(this.#sentSearch, () => { this.#searchChanged = true })
+    if (this.#searchParams === undefined) {
+      // The query as sent parses to the same pairs as its WHATWG form: the characters the WHATWG
+      // parser percent-encodes in a query are decoded back by URLSearchParams. Only a `#` differs:
+      // it starts a fragment, so such a query is taken in its WHATWG form.
+      const search = this[kParts].search
+      let plain = true
+      for (let i = 0; i < search.length; i++) {
+        const code = search.charCodeAt(i)
+        if (code === 35 /* # */) {
+          const parsed = this.#sentSearch
+          this.#searchParams = new LazySearchParamsShell(parsed, false)
+          return this.#searchParams
+        }
+        if (code === 37 /* % */ || code === 43 /* + */) plain = false
+      }
+      this.#searchParams = new LazySearchParamsShell(search, plain)
+    }
     return this.#searchParams
   }
 
   get search (): string {
     this[kParts].track?.('nextUrl.search')
-    if (this.#searchParams === undefined || !this.#searchChanged) return this.#sentSearch
+    if (this.#searchParams === undefined || !this.#searchParams[kChanged]) return this.#sentSearch
     const search = this.#searchParams.toString()
     return search === '' ? '' : '?' + search
   }
@@ -156,7 +306,6 @@ export class NextURL {
     url.search = value
     this.#search = url.search
     this.#searchParams = undefined
-    this.#searchChanged = false
   }
 
   get href (): string {
@@ -171,7 +320,6 @@ export class NextURL {
     this.#pathname = undefined
     this.#basePath = undefined
     this.#searchParams = undefined
-    this.#searchChanged = false
     this.#search = undefined
   }
 

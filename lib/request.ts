@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
 import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
-import { NextURL } from './next-url.js'
+import { NextURL, type NextUrlParts } from './next-url.js'
 import { NativeRequest } from './native.js'
 
 /** Per-route constants the request bridge needs; computed once at startup. */
@@ -31,6 +31,43 @@ function isSafeHost (host: unknown): host is string {
 }
 
 const kMaterialize = Symbol('materialize')
+
+/**
+ * What `nextUrl` is made of, for one request. Protocol and host are asked of Fastify only when read
+ * (origin, href, a full URL): most handlers read the path and query only.
+ */
+class RequestUrlParts implements NextUrlParts {
+  readonly rawPath: string
+  readonly search: string
+  readonly basePathSegments: number
+  readonly track: ((expression: string) => void) | undefined
+  #request: FastifyRequest
+  #protocol: string | undefined
+  #host: string | undefined
+
+  constructor (request: FastifyRequest, basePathSegments: number, track: ((expression: string) => void) | undefined) {
+    const rawUrl = request.raw.url ?? '/'
+    const at = rawUrl.indexOf('?')
+    this.rawPath = at === -1 ? rawUrl : rawUrl.slice(0, at)
+    this.search = at === -1 || at === rawUrl.length - 1 ? '' : rawUrl.slice(at)
+    this.basePathSegments = basePathSegments
+    this.track = track
+    this.#request = request
+  }
+
+  // Fastify's protocol and host already apply `trustProxy`; X-Forwarded-* is never read here.
+  get protocol (): string {
+    return (this.#protocol ??= this.#request.protocol === 'https' ? 'https:' : 'http:')
+  }
+
+  get host (): string {
+    if (this.#host === undefined) {
+      const host = this.#request.host
+      this.#host = isSafeHost(host) ? host : 'localhost'
+    }
+    return this.#host
+  }
+}
 
 /** Split `request.raw.url` into path and `?query` (`''` when there is none). */
 export function splitRawUrl (rawUrl: string): [path: string, search: string] {
@@ -79,20 +116,7 @@ export class RouteRequest {
   get method (): string { return this.#request.method }
 
   get nextUrl (): NextURL {
-    if (this.#nextUrl === undefined) {
-      const request = this.#request
-      const [rawPath, search] = splitRawUrl(request.raw.url ?? '/')
-      // Fastify's protocol and host already apply `trustProxy`; X-Forwarded-* is never read here.
-      const host = request.host
-      this.#nextUrl = new NextURL({
-        protocol: request.protocol === 'https' ? 'https:' : 'http:',
-        host: isSafeHost(host) ? host : 'localhost',
-        rawPath,
-        search,
-        basePathSegments: this.#env.basePathSegments,
-        track: this.#track
-      })
-    }
+    this.#nextUrl ??= new NextURL(new RequestUrlParts(this.#request, this.#env.basePathSegments, this.#track))
     return this.#nextUrl
   }
 
@@ -366,12 +390,29 @@ function filled (headers: LazyHeaders): Headers {
   return copy
 }
 
+// Handlers look up the same few header names on every request: each name's lowercase form is
+// remembered once it passed the token check, which costs more than the lookup itself.
+const knownHeaderNames = new Map<string, string>()
+
+/** A valid header name in lowercase, or `undefined` for anything Headers would reject. */
+function lowerHeaderName (name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined
+  let lower = knownHeaderNames.get(name)
+  if (lower === undefined) {
+    if (!headerNameRe.test(name)) return undefined
+    lower = name.toLowerCase()
+    if (knownHeaderNames.size >= 256) knownHeaderNames.clear()
+    knownHeaderNames.set(name, lower)
+  }
+  return lower
+}
+
 /** The value `get` would return, read from Node's headers; `undefined` when only the copy can answer. */
 function peek (headers: LazyHeaders, name: string): string | null | undefined {
   const raw = headers[kRawHeaders]
-  if (raw === undefined || typeof name !== 'string' || !headerNameRe.test(name)) return undefined
-  const lower = name.toLowerCase()
-  if (lower === '__proto__') return undefined
+  if (raw === undefined) return undefined
+  const lower = lowerHeaderName(name)
+  if (lower === undefined || lower === '__proto__') return undefined
   const value = raw[lower]
   if (typeof value === 'string') return value
   if (Array.isArray(value)) return value.length === 0 ? null : value.join(', ')

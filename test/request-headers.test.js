@@ -59,3 +59,9 @@ t.test('an invalid header name throws a TypeError, as undici does', async (t) =>
   const res = await app.inject({ url: '/h?mode=invalid', headers })
   t.same(res.json(), { threw: true })
 })
+
+t.test('request.headers looks up any number of distinct names, in any case', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ url: '/h?mode=many', headers: { ...headers, 'x-h5': 'five', 'x-h299': 'last' } })
+  t.same(res.json(), { first: ['five', 'last'], again: ['five', 'last'], user: ['alice', 'alice', true], threw: true })
+})
