@@ -23,6 +23,10 @@ const droppedHeaders = new Set([
 ])
 const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const headerValueRe = /[\r\n\0]/
+// Responses mostly repeat the same header lines (a content type, a cache policy): the last value
+// that passed the checks is remembered per name, so they run once per distinct line rather than
+// once per response.
+const validatedHeaders = new Map<string, string>()
 
 let undiciStateSlot: symbol | undefined
 for (const slot of Object.getOwnPropertySymbols(new NativeResponse(''))) {
@@ -83,8 +87,12 @@ export class HeadWriter {
 
   set (name: string, value: string, validate: boolean): void {
     const lower = name.toLowerCase()
-    if (validate && (!headerNameRe.test(name) || headerValueRe.test(value))) {
-      throw new FRH_ERR_HANDLER_INVALID_HEADER(this.context.method, this.context.file, `'${name}'`)
+    if (validate && validatedHeaders.get(name) !== value) {
+      if (!headerNameRe.test(name) || headerValueRe.test(value)) {
+        throw new FRH_ERR_HANDLER_INVALID_HEADER(this.context.method, this.context.file, `'${name}'`)
+      }
+      if (validatedHeaders.size >= 256) validatedHeaders.clear()
+      validatedHeaders.set(name, value)
     }
     if (droppedHeaders.has(lower)) return
     if (lower.startsWith('x-middleware-')) {

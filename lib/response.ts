@@ -69,7 +69,7 @@ export class LightResponse<Body = unknown> {
       throw new RangeError('init["status"] must be in the range of 200 to 599, inclusive.')
     }
     const statusText = init?.statusText === undefined ? '' : String(init.statusText)
-    if (!reasonPhraseRe.test(statusText)) throw new TypeError('Invalid statusText')
+    if (statusText !== '' && !reasonPhraseRe.test(statusText)) throw new TypeError('Invalid statusText')
     const classified = classify(body)
     if (classified.kind !== 'none' && nullBodyStatus.has(status)) {
       throw new TypeError(`Response constructor: Invalid response status code ${status}`)

@@ -221,6 +221,19 @@ t.test('a header value with CR/LF or NUL is a 500 and never an injected header',
   }
 })
 
+t.test('a header that was valid before is checked again when its value changes', async (t) => {
+  const app = await build(t)
+  // Valid header lines are remembered so that repeated ones skip the checks: a bad value for a
+  // name that was fine a moment ago must still be refused, and a fine one still sent.
+  for (const [url, status] of [['/crlf?ok=1', 200], ['/crlf', 500], ['/crlf?ok=1', 200], ['/crlf?nul=1', 500], ['/crlf?ok=1', 200], ['/crlf?form=array', 500]]) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, status, url)
+    t.equal(res.headers['x-bad'], status === 200 ? 'fine' : undefined, url)
+    if (status === 500) t.equal(res.json().code, 'FRH_ERR_HANDLER_INVALID_HEADER', url)
+    t.notOk('x-injected' in res.headers, url)
+  }
+})
+
 t.test('NextResponse.json answers exactly application/json', async (t) => {
   const app = await build(t)
   const res = await app.inject('/json')
