@@ -6,6 +6,7 @@
  * We parse ourselves rather than through @fastify/cookie's `parse`: that one only works after the
  * @fastify/cookie plugin was registered (it loads its parser lazily), and we must not require it.
  */
+import { isToken } from './token.js'
 
 export interface RequestCookie { name: string, value: string }
 
@@ -34,8 +35,6 @@ export interface CookieOptions {
   priority?: 'low' | 'medium' | 'high'
 }
 
-// RFC 6265 cookie-name is an RFC 9110 token.
-const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // Attribute values must not end the attribute or the header.
 const attributeRe = /^[^;\r\n\0]*$/
 
@@ -52,7 +51,8 @@ function safeDecode (value: string): string {
 export function parseCookieHeader (header: string | undefined): Map<string, string> {
   const map = new Map<string, string>()
   if (header === undefined || header === '') return map
-  for (const pair of header.split(/; */)) {
+  // Split on `;` alone: the name and value are trimmed below, which drops the spaces after it.
+  for (const pair of header.split(';')) {
     if (pair === '') continue
     const at = pair.indexOf('=')
     const name = (at === -1 ? pair : pair.slice(0, at)).trim()
@@ -66,7 +66,7 @@ export function parseCookieHeader (header: string | undefined): Map<string, stri
 
 /** Serialize one cookie the way Next.js does: `name=value; Path=/; Expires=...; ...`. */
 export function stringifyCookie (cookie: ResponseCookie): string {
-  if (!tokenRe.test(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
+  if (!isToken(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
   // Concatenated rather than pushed and joined: Array#join was a third of a `set()`.
   let attributes = ''
   if (cookie.path) attributes += `; Path=${checkAttribute('Path', cookie.path)}`
@@ -82,7 +82,8 @@ export function stringifyCookie (cookie: ResponseCookie): string {
 }
 
 function checkAttribute (name: string, value: string): string {
-  if (!attributeRe.test(value)) throw new TypeError(`Invalid cookie ${name} '${value}'`)
+  // `/`, every cookie's default Path, needs no regex.
+  if (value !== '/' && !attributeRe.test(value)) throw new TypeError(`Invalid cookie ${name} '${value}'`)
   return value
 }
 
@@ -110,7 +111,7 @@ function normalize (args: SetArgs): ResponseCookie {
   if (sameSite === true) cookie.sameSite = 'strict'
   else if (typeof sameSite === 'string') cookie.sameSite = sameSite.toLowerCase() as ResponseCookie['sameSite']
   else if ('sameSite' in cookie) delete cookie.sameSite
-  if (!tokenRe.test(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
+  if (!isToken(cookie.name)) throw new TypeError(`Invalid cookie name '${cookie.name}'`)
   return cookie
 }
 

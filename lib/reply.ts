@@ -5,6 +5,7 @@ import {
 } from './errors.js'
 import { kResponseState, type ResponseState } from './response.js'
 import { NativeResponse } from './native.js'
+import { isToken } from './token.js'
 
 /** Who produced the response: errors name the route file and the method. */
 export interface WriteContext {
@@ -21,7 +22,6 @@ const droppedHeaders = new Set([
   'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer',
   'content-length', 'x-next-cache-tags'
 ])
-const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const headerValueRe = /[\r\n\0]/
 // Responses mostly repeat the same header lines (a content type, a cache policy): the last value
 // that passed the checks is remembered per name, so they run once per distinct line rather than
@@ -88,7 +88,7 @@ export class HeadWriter {
   set (name: string, value: string, validate: boolean): void {
     const lower = name.toLowerCase()
     if (validate && validatedHeaders.get(name) !== value) {
-      if (!headerNameRe.test(name) || headerValueRe.test(value)) {
+      if (!isToken(name) || headerValueRe.test(value)) {
         throw new FRH_ERR_HANDLER_INVALID_HEADER(this.context.method, this.context.file, `'${name}'`)
       }
       if (validatedHeaders.size >= 256) validatedHeaders.clear()

@@ -6,6 +6,7 @@ import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
 import { NextURL, type NextUrlParts } from './next-url.js'
 import { NativeRequest } from './native.js'
+import { isToken } from './token.js'
 
 /** Per-route constants the request bridge needs; computed once at startup. */
 export interface RequestEnv {
@@ -299,8 +300,6 @@ export class RouteRequest {
   get [Symbol.toStringTag] (): string { return 'Request' }
 }
 
-// An RFC 9110 token: what undici accepts as a header name.
-const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /**
  * `request.headers`: a `Headers` (it passes `instanceof Headers`) that answers `get` and `has`
@@ -399,7 +398,7 @@ function lowerHeaderName (name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined
   let lower = knownHeaderNames.get(name)
   if (lower === undefined) {
-    if (!headerNameRe.test(name)) return undefined
+    if (!isToken(name)) return undefined
     lower = name.toLowerCase()
     if (knownHeaderNames.size >= 256) knownHeaderNames.clear()
     knownHeaderNames.set(name, lower)

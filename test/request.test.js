@@ -212,6 +212,15 @@ t.test('request.cookies: get, getAll, has, set, delete', async (t) => {
   })
 })
 
+t.test('request.cookies reads a Cookie header however its pairs are spaced, as @edge-runtime/cookies does', async (t) => {
+  const { app } = await build(t)
+  const res = await app.inject({ url: '/cookies', headers: { cookie: 'a=1;b=2;  c = 3 ;;d; a=again;e="quoted";f=' } })
+  t.same(res.json().all, [
+    { name: 'a', value: '1' }, { name: 'b', value: '2' }, { name: 'c', value: '3' }, { name: 'd', value: 'true' },
+    { name: 'e', value: 'quoted' }, { name: 'f', value: '' }
+  ])
+})
+
 t.test('GET and HEAD have a null body even when the client sends one, and the connection stays usable (real socket)', async (t) => {
   const { app } = await build(t)
   const port = await listen(app)
