@@ -19,8 +19,8 @@ export interface RequestStore {
   fetchDefault: 'force-cache' | 'no-store'
   /** The lowest `revalidate` (seconds) of the cached data this run used; `false`: none. */
   dataRevalidate: number | false
-  /** Tags of the cached data this run used: `revalidateTag` reaches the route entry through them. */
-  dataTags: string[]
+  /** Tags of the cached data this run used: `revalidateTag` reaches the route entry through them. Made on first use: most runs use none. */
+  dataTags: string[] | undefined
 }
 
 interface SharedContext {

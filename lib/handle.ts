@@ -113,7 +113,7 @@ function releaseWhenSent (reply: FastifyReply, sent: unknown, release: () => voi
 }
 
 function newStore (request: RouteRequest, data: DataOptions, track: ((expression: string) => void) | undefined): RequestStore {
-  return { request, cookies: undefined, track, pending: undefined, cache: data.cache, fetchDefault: data.fetchDefault, dataRevalidate: false, dataTags: [] }
+  return { request, cookies: undefined, track, pending: undefined, cache: data.cache, fetchDefault: data.fetchDefault, dataRevalidate: false, dataTags: undefined }
 }
 
 /** The response `redirect()` / `notFound()` ask for; any other error is rethrown. */
@@ -327,7 +327,7 @@ export function createRoute (runtime: RouteRuntime): {
         return { kind: 'pass', parts, reason: `dynamic (${reason})` }
       }
       // A route built from cached data expires with its earliest data and answers to its tags.
-      const tags = store === undefined ? route.tagsFor(path) : [...route.tagsFor(path), ...store.dataTags]
+      const tags = store?.dataTags === undefined ? route.tagsFor(path) : [...route.tagsFor(path), ...store.dataTags]
       const own = route.policy.config.revalidate
       const fromData = store?.dataRevalidate ?? false
       const revalidate = own === false ? fromData : fromData === false ? own : Math.min(own, fromData)

@@ -75,7 +75,9 @@ function checkRevalidate (value: unknown, where: string): number | false | undef
 /** Note what a run used, so its route entry expires with its data and is reached by its tags. */
 function record (store: RequestStore, revalidate: number | false, tags: string[]): void {
   if (revalidate !== false && (store.dataRevalidate === false || revalidate < store.dataRevalidate)) store.dataRevalidate = revalidate
-  for (const tag of tags) if (!store.dataTags.includes(tag)) store.dataTags.push(tag)
+  if (tags.length === 0) return
+  const used = store.dataTags ??= []
+  for (const tag of tags) if (!used.includes(tag)) used.push(tag)
 }
 
 /** Requests for one data key in flight now: identical concurrent fetches share one upstream call. */
