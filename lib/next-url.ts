@@ -6,6 +6,7 @@
  * request line when it is already in normal form, `searchParams` from the raw query, and a real
  * `URL` is made only when something else (origin, href, a setter) is asked for.
  */
+import { delegateToReal } from './delegate.js'
 
 // A path the WHATWG parser would return unchanged: no dot segments (also not percent-encoded),
 // no backslashes, nothing it percent-encodes.
@@ -120,28 +121,9 @@ for (const key of ['append', 'delete', 'set', 'sort']) {
     } }[key]
   })
 }
-// keys, values, entries, the iterator, size, toString, inspect, and whatever a later Node adds:
-// each runs on the real copy.
-for (const key of Reflect.ownKeys(URLSearchParams.prototype)) {
-  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(LazySearchParams.prototype, key)) continue
-  const descriptor = Object.getOwnPropertyDescriptor(URLSearchParams.prototype, key)!
-  if (typeof descriptor.value === 'function') {
-    const method = descriptor.value as Method
-    Object.defineProperty(LazySearchParams.prototype, key, {
-      ...descriptor,
-      value: { [method.name] (this: LazySearchParams) { return method.apply(copyOf(this), arguments as unknown as unknown[]) } }[method.name]
-    })
-  } else if (descriptor.get !== undefined || descriptor.set !== undefined) {
-    const { get, set } = descriptor
-    Object.defineProperty(LazySearchParams.prototype, key, {
-      ...descriptor,
-      get: get === undefined ? undefined : function (this: LazySearchParams) { return get.call(copyOf(this)) },
-      set: set === undefined ? undefined : function (this: LazySearchParams, value: unknown) { set.call(copyOf(this), value) }
-    })
-  }
-}
-// `searchParams.constructor` is `URLSearchParams`, as for a real one.
-Object.defineProperty(LazySearchParams.prototype, 'constructor', { value: URLSearchParams, writable: true, enumerable: false, configurable: true })
+// keys, values, entries, the iterator, size, toString, inspect: each runs on the real copy, and
+// `searchParams.constructor` is `URLSearchParams`.
+delegateToReal(LazySearchParams.prototype, URLSearchParams, copyOf)
 
 interface LazySearchParamsShell { [kInit]: string, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
 const LazySearchParamsShell = function (this: LazySearchParamsShell, init: string, plain: boolean) {

@@ -5,6 +5,7 @@ import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
 import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
 import { NextURL, type NextUrlParts } from './next-url.js'
+import { delegateToReal } from './delegate.js'
 import { NativeRequest } from './native.js'
 import { isToken } from './token.js'
 
@@ -343,27 +344,9 @@ class LazyHeaders extends Headers {
 }
 
 // append, set, delete, getSetCookie, keys, values, entries, the iterator, undici's internal
-// accessors, and whatever a later undici adds: each runs on the real copy.
-for (const key of Reflect.ownKeys(Headers.prototype)) {
-  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(LazyHeaders.prototype, key)) continue
-  const descriptor = Object.getOwnPropertyDescriptor(Headers.prototype, key)!
-  if (typeof descriptor.value === 'function') {
-    const method = descriptor.value as (...args: unknown[]) => unknown
-    Object.defineProperty(LazyHeaders.prototype, key, {
-      ...descriptor,
-      value: { [method.name] (this: LazyHeaders, ...args: unknown[]) { return method.apply(filled(this), args) } }[method.name]
-    })
-  } else if (descriptor.get !== undefined || descriptor.set !== undefined) {
-    const { get, set } = descriptor
-    Object.defineProperty(LazyHeaders.prototype, key, {
-      ...descriptor,
-      get: get === undefined ? undefined : function (this: LazyHeaders) { return get.call(filled(this)) },
-      set: set === undefined ? undefined : function (this: LazyHeaders, value: unknown) { set.call(filled(this), value) }
-    })
-  }
-}
-// `headers.constructor` is `Headers`, as for a real one: `new headers.constructor(headers)` copies.
-Object.defineProperty(LazyHeaders.prototype, 'constructor', { value: Headers, writable: true, enumerable: false, configurable: true })
+// accessors, and whatever a later undici adds: each runs on the real copy. `headers.constructor`
+// is `Headers`, so `new headers.constructor(headers)` copies.
+delegateToReal(LazyHeaders.prototype, Headers, filled)
 
 interface LazyHeadersShell { [kRawHeaders]: IncomingHttpHeaders | undefined, [kHeadersCopy]: Headers | undefined }
 const LazyHeadersShell = function (this: LazyHeadersShell, raw: IncomingHttpHeaders) {
