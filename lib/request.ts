@@ -92,6 +92,8 @@ export class RouteRequest {
   #env: RequestEnv
   #headers: Headers | undefined
   #nextUrl: NextURL | undefined
+  #urlParts: RequestUrlParts | undefined
+  #url: string | undefined
   #cookies: RequestCookies | undefined
   #abort: AbortController | undefined
   #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null | undefined
@@ -118,14 +120,23 @@ export class RouteRequest {
   get method (): string { return this.#request.method }
 
   get nextUrl (): NextURL {
-    this.#nextUrl ??= new NextURL(new RequestUrlParts(this.#request, this.#env.basePathSegments, this.#track))
+    this.#nextUrl ??= new NextURL(this.#parts())
     return this.#nextUrl
   }
 
-  /** Absolute URL, built from Fastify's protocol and host (so `trustProxy` applies). */
+  /**
+   * Absolute URL, built from Fastify's protocol and host (so `trustProxy` applies). As Next.js's
+   * NextRequest, it is the URL the request arrived with: changing `nextUrl` does not change it.
+   */
   get url (): string {
     this.#track?.('request.url')
-    return this.nextUrl.href
+    this.#url ??= new NextURL(this.#parts()).href
+    return this.#url
+  }
+
+  #parts (): RequestUrlParts {
+    this.#urlParts ??= new RequestUrlParts(this.#request, this.#env.basePathSegments, this.#track)
+    return this.#urlParts
   }
 
   get headers (): Headers {

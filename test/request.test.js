@@ -86,6 +86,8 @@ t.test('url, nextUrl.pathname, search, searchParams, href and clone()', async (t
   t.equal(seen.searchSetHref, expected.href)
   t.equal(seen.hrefAfterCopy, 'http://example.com:8080/inspect/7?q=one&q=two%20words&x=%26')
   t.equal(seen.urlAfterCopy, seen.hrefAfterCopy)
+  t.equal(seen.changedHref, 'http://example.com:8080/moved?q=one&q=two+words&x=%26&z=1')
+  t.equal(seen.urlAfterChange, seen.url)
 })
 
 t.test('without trustProxy, X-Forwarded-Proto and X-Forwarded-Host are ignored', async (t) => {
