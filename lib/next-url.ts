@@ -50,8 +50,7 @@ const kParts = Symbol('nextUrl.parts')
  * Instances are made by `LazySearchParamsShell`, a plain constructor sharing this class's
  * prototype: URLSearchParams's own constructor would parse the query. Node's URLSearchParams
  * methods check for their private fields, so none of them runs on this object, only on the copy.
- * (The fallbacks hand `arguments` on whole so that a missing argument fails as Node's does; V8
- * creates no arguments object for a `method.apply(copy, arguments)` that is its only use.)
+ * (The fallbacks hand `arguments` on whole so that a missing argument fails as Node's does.)
  */
 const kInit = Symbol('searchParams.init')
 const kPlain = Symbol('searchParams.plain')
@@ -154,7 +153,6 @@ function queryStart (query: string): number {
  * Where the value of the first pair named `name` starts, looking from `from`, or -1. Pairs are
  * split on `&` and then on their first `=`, empty pairs skipped, as the urlencoded parser does; a
  * pair without `=` has an empty value. A name holding `=` or `&` matches no pair.
- * (Character loops: on these short strings they cost less than `indexOf`/`startsWith` calls.)
  */
 function valueAt (query: string, name: string, from: number): number {
   const length = query.length
@@ -257,18 +255,20 @@ export class NextURL {
     this[kParts].track?.('nextUrl.searchParams')
     if (this.#searchParams === undefined) {
       // The query as sent parses to the same pairs as its WHATWG form: the characters the WHATWG
-      // parser percent-encodes in a query are decoded back by URLSearchParams. Only a `#` differs:
-      // it starts a fragment, so such a query is taken in its WHATWG form.
+      // parser percent-encodes in a query are decoded back by URLSearchParams. Only what that
+      // parser cuts or strips differs: `#` starts a fragment, and tabs, newlines and a trailing
+      // space are dropped (inject() can send them; Node's HTTP parser refuses them). Such a query
+      // is taken in its WHATWG form.
       const search = this[kParts].search
       let plain = true
       for (let i = 0; i < search.length; i++) {
         const code = search.charCodeAt(i)
-        if (code === 35 /* # */) {
-          const parsed = this.#sentSearch
-          this.#searchParams = new LazySearchParamsShell(parsed, false)
+        if (code === 35 /* # */ || code <= 32) {
+          this.#searchParams = new LazySearchParamsShell(this.#sentSearch, false)
           return this.#searchParams
         }
-        if (code === 37 /* % */ || code === 43 /* + */) plain = false
+        // `%` and `+` are decoded; a lone surrogate becomes U+FFFD in a parsed name or value.
+        if (code === 37 /* % */ || code === 43 /* + */ || (code >= 0xd800 && code <= 0xdfff)) plain = false
       }
       this.#searchParams = new LazySearchParamsShell(search, plain)
     }
