@@ -312,7 +312,6 @@ export class RouteRequest {
   get [Symbol.toStringTag] (): string { return 'Request' }
 }
 
-
 /**
  * `request.headers`: a `Headers` (it passes `instanceof Headers`) that answers `get` and `has`
  * straight from Node's parsed headers, and copies them into a real `Headers` only when anything
