@@ -8,7 +8,7 @@ import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
 import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
-import { hasWholeBody, isStreamBody, readResponse, sendResponse, writeResponse, type ResponseParts } from './reply.js'
+import { hasWholeBody, isStreamBody, readResponse, sendResponse, writeResponse, type ResponseParts, type WriteContext } from './reply.js'
 import { RouteRequest, splitRawUrl, type RequestEnv } from './request.js'
 
 /**
@@ -231,9 +231,21 @@ export function createRoute (runtime: RouteRuntime): {
   let bodyLimit: number | undefined
   const bodyLimitOf = (request: FastifyRequest): number => (bodyLimit ??= request.routeOptions.bodyLimit)
 
+  // What a GET's response is written with when its handler set no cookie: nearly every response.
+  const plainGet: WriteContext = { method: 'GET', file: relative, setCookie: undefined }
+
+  /** Write a handler's response once the invalidations it started (`revalidateTag`, ...) have finished. */
+  function settle (request: FastifyRequest, reply: FastifyReply, response: unknown, store: RequestStore | undefined): FastifyReply | Promise<FastifyReply> {
+    return store?.pending === undefined
+      ? finish(request, reply, response, store)
+      : Promise.all(store.pending).then(() => finish(request, reply, response, store))
+  }
+
   /** Write what a handler returned, with the Set-Cookie lines its `cookies()` calls made. */
   function finish (request: FastifyRequest, reply: FastifyReply, response: unknown, store: RequestStore | undefined): FastifyReply | Promise<FastifyReply> {
-    return sendResponse(reply, response, { method: request.method, file: relative, setCookie: store?.cookies?.toSetCookie() })
+    const method = request.method
+    const setCookie = store?.cookies?.toSetCookie()
+    return sendResponse(reply, response, method === 'GET' && setCookie === undefined ? plainGet : { method, file: relative, setCookie })
   }
 
   /**
@@ -267,18 +279,16 @@ export function createRoute (runtime: RouteRuntime): {
     } catch (error) {
       result = Promise.reject(error)
     }
-    // Invalidations the handler started finish before its response is sent.
-    const settle = (response: unknown): FastifyReply | Promise<FastifyReply> => store?.pending === undefined
-      ? finish(request, reply, response, store)
-      : Promise.all(store.pending).then(() => finish(request, reply, response, store))
     if (isThenable(result)) {
-      const sending = Promise.resolve(result).then(settle, (error: unknown) => settle(navigationResponse(error)))
+      const sending = Promise.resolve(result).then(
+        (response) => settle(request, reply, response, store),
+        (error: unknown) => settle(request, reply, navigationResponse(error), store))
       if (release !== undefined) releaseWhenSent(reply, sending, release)
       return sending
     }
     let sent: FastifyReply | Promise<FastifyReply>
     try {
-      sent = settle(result)
+      sent = settle(request, reply, result, store)
     } catch (error) {
       release?.()
       throw error
