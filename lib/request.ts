@@ -48,10 +48,9 @@ class RequestUrlParts implements NextUrlParts {
   #host: string | undefined
 
   constructor (request: FastifyRequest, basePathSegments: number, track: ((expression: string) => void) | undefined) {
-    const rawUrl = request.raw.url ?? '/'
-    const at = rawUrl.indexOf('?')
-    this.rawPath = at === -1 ? rawUrl : rawUrl.slice(0, at)
-    this.search = at === -1 || at === rawUrl.length - 1 ? '' : rawUrl.slice(at)
+    const [rawPath, search] = splitRawUrl(request.raw.url ?? '/')
+    this.rawPath = rawPath
+    this.search = search
     this.basePathSegments = basePathSegments
     this.track = track
     this.#request = request
