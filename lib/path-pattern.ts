@@ -154,21 +154,62 @@ function decode (name: string, value: string): string {
 }
 
 /**
- * The first `limit` non-empty segments of a raw URL's path, undecoded. Empty pieces come from a
+ * The non-empty segments of a raw URL's path, undecoded. Empty pieces come from a
  * trailing slash or Fastify's ignoreDuplicateSlashes; no segment is empty.
  */
-function pathSegments (rawUrl: string, limit: number): string[] {
+function pathSegments (rawUrl: string): string[] {
   const queryAt = rawUrl.indexOf('?')
   const end = queryAt === -1 ? rawUrl.length : queryAt
   const parts: string[] = []
   let start = 0
-  while (start < end && parts.length < limit) {
+  while (start < end) {
     let slash = rawUrl.indexOf('/', start)
     if (slash === -1 || slash > end) slash = end
     if (slash > start) parts.push(rawUrl.slice(start, slash))
     start = slash + 1
   }
   return parts
+}
+
+/**
+ * The reader for a route whose params are all single segments (`[id]`), nearly every dynamic route:
+ * one pass over the path's characters that slices only the params' segments and notes a `%` on the
+ * way, where splitting the whole path and searching each piece cost about twice as much per request.
+ * Same result as the general reader: a missing segment is `''`.
+ */
+function singleParamsReader (specs: Array<{ name: string, at: number }>): (rawUrl: string) => Params {
+  const count = specs.length
+  return function readParams (rawUrl: string): Params {
+    const params = Object.create(awaitableParams) as Params
+    const length = rawUrl.length
+    let next = 0
+    let wanted = specs[0]!.at
+    let seen = 0
+    let start = 0
+    let encoded = false
+    for (let i = 0; i <= length; i++) {
+      const code = i === length ? 63 /* ? */ : rawUrl.charCodeAt(i)
+      if (code === 37 /* % */) {
+        encoded = true
+      } else if (code === 47 /* / */ || code === 63 /* ? */) {
+        if (i > start) {
+          if (seen === wanted) {
+            const name = specs[next]!.name
+            const segment = rawUrl.slice(start, i)
+            params[name] = encoded ? decode(name, segment) : segment
+            if (++next === count) return params
+            wanted = specs[next]!.at
+          }
+          seen++
+        }
+        if (code === 63) break
+        start = i + 1
+        encoded = false
+      }
+    }
+    for (; next < count; next++) params[specs[next]!.name] = ''
+    return params
+  }
 }
 
 /**
@@ -184,10 +225,9 @@ function pathSegments (rawUrl: string, limit: number): string[] {
 export function createParamsReader (pattern: RoutePattern, prefixSegments: number): ((rawUrl: string) => Params | null) | undefined {
   if (pattern.params.length === 0) return undefined
   const specs = pattern.params.map((param) => ({ ...param, at: param.index + prefixSegments }))
-  // Without a catch-all, only the segments up to the last param are needed.
-  const needed = specs.every((spec) => spec.kind === 'single') ? Math.max(...specs.map((spec) => spec.at)) + 1 : Infinity
+  if (specs.every((spec) => spec.kind === 'single')) return singleParamsReader(specs)
   return function readParams (rawUrl: string): Params | null {
-    const parts = pathSegments(rawUrl, needed)
+    const parts = pathSegments(rawUrl)
     const params = Object.create(awaitableParams) as Params
     for (const spec of specs) {
       if (spec.kind === 'single') {

@@ -76,6 +76,22 @@ t.test('params are percent-decoded per segment', async (t) => {
   t.same((await echo(app, '/shop/%3F/%23')).params, { slug: ['?', '#'] })
 })
 
+t.test('params are read segment by segment, whatever else the path holds', async (t) => {
+  const app = await start(t, {}, { routerOptions: { ignoreDuplicateSlashes: true } })
+  // Empty segments, an encoded static segment, an encoded param after a plain one, a query.
+  t.same((await echo(app, '//users//42///posts/hello')).params, { id: '42', postId: 'hello' })
+  t.same((await echo(app, '/us%65rs/42/posts/hello')).params, { id: '42', postId: 'hello' }, 'a static segment is not a param')
+  t.same((await echo(app, '/users/4%202/posts/h%C3%A9')).params, { id: '4 2', postId: 'hé' })
+  t.same((await echo(app, '/users/%41/posts/b?x=%2F/y')).params, { id: 'A', postId: 'b' }, 'the query is not part of the path')
+  t.same((await echo(app, '/users/a%2Fb/posts/%3F')).params, { id: 'a/b', postId: '?' })
+  const bad = await app.inject('/users/ok/posts/%E0%A4%A')
+  t.equal(bad.statusCode, 400, 'the second param decodes badly')
+  const prefixed = Fastify()
+  t.teardown(() => prefixed.close())
+  await prefixed.register(routeHandlers, { dir, prefix: '/t/:tenant' })
+  t.same((await echo(prefixed, '/t/acme/users/1/posts/2')).params, { id: '1', postId: '2' }, "counted after a prefix's own param")
+})
+
 t.test('a param with bad percent-encoding answers 400 and the handler does not run', async (t) => {
   const app = await start(t)
   for (const url of ['/items/%E0%A4%A', '/items/%ZZ', '/docs/ok/%C3', '/shop/%']) {
@@ -332,6 +348,30 @@ function rawGet (port, target) {
     socket.write(`GET ${target} HTTP/1.1\r\nHost: good.example\r\nConnection: close\r\n\r\n`)
   })
 }
+
+t.test("the origin is the Host's, never read from a path that starts with // or /\\ (raw requests on a socket)", async (t) => {
+  const report = `export function GET (request) {
+  const url = request.nextUrl
+  return new Response(null, { headers: { 'x-seen': JSON.stringify([url.origin, url.host, url.hostname, url.href, request.url, url.pathname]) } })
+}
+`
+  const root = makeTree(t, { 'app/[...path]/route.ts': report })
+  const app = Fastify({ routerOptions: { ignoreDuplicateSlashes: true } })
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir: path.join(root, 'app') })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address()
+  for (const target of ['//evil.example/x', '//evil.example:8080/x?q=1', '/\\evil.example/x', '//user@evil.example/x']) {
+    const res = await rawGet(port, target)
+    t.equal(res.status, 200, `${target}: served by the catch-all`)
+    const [origin, host, hostname, href, url] = JSON.parse(res.headers['x-seen'])
+    t.equal(origin, 'http://good.example', `${target}: origin`)
+    t.equal(host, 'good.example', `${target}: host`)
+    t.equal(hostname, 'good.example', `${target}: hostname`)
+    t.ok(href.startsWith('http://good.example/'), `${target}: nextUrl.href ${href}`)
+    t.ok(url.startsWith('http://good.example/'), `${target}: request.url ${url}`)
+  }
+})
 
 t.test('a crafted path never yields a Location starting with // or /\\ (raw requests on a socket)', async (t) => {
   const root = makeTree(t, {
