@@ -9,7 +9,7 @@ import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
 import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
 import { hasWholeBody, isStreamBody, readResponse, sendResponse, writeResponse, type ResponseParts, type WriteContext } from './reply.js'
-import { RouteRequest, splitRawUrl, type RequestEnv } from './request.js'
+import { RouteRequest, type RequestEnv } from './request.js'
 
 /**
  * The second argument of a route handler. `params` is the route's params (strings, arrays for

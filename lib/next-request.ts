@@ -13,7 +13,7 @@ export class NextRequest extends Request {
   get nextUrl (): NextURL {
     if (this.#nextUrl === undefined) {
       const url = new URL(this.url)
-      this.#nextUrl = new NextURL({ protocol: url.protocol, host: url.host, rawPath: url.pathname, search: url.search, basePathSegments: 0 })
+      this.#nextUrl = new NextURL({ protocol: url.protocol, host: url.host, target: url.pathname + url.search, queryAt: url.search === '' ? -1 : url.pathname.length, basePathSegments: 0 })
     }
     return this.#nextUrl
   }

@@ -21,10 +21,10 @@ export interface NextUrlParts {
   readonly protocol: string
   /** Validated `host[:port]`. */
   readonly host: string
-  /** The request path as sent (before `?`). */
-  readonly rawPath: string
-  /** `?query` as sent, or `''`. */
-  readonly search: string
+  /** The path and query as sent (`request.raw.url`). */
+  readonly target: string
+  /** Where `target`'s query starts (its `?`), or -1 when it has none. */
+  readonly queryAt: number
   /** Number of leading path segments that belong to Fastify's `prefix` (Next's basePath). */
   readonly basePathSegments: number
   /**
@@ -53,6 +53,7 @@ const kParts = Symbol('nextUrl.parts')
  * (The fallbacks hand `arguments` on whole so that a missing argument fails as Node's does.)
  */
 const kInit = Symbol('searchParams.init')
+const kStart = Symbol('searchParams.start')
 const kPlain = Symbol('searchParams.plain')
 const kCopy = Symbol('searchParams.copy')
 const kChanged = Symbol('searchParams.changed')
@@ -61,8 +62,10 @@ type Method = (...args: unknown[]) => unknown
 const native = URLSearchParams.prototype as unknown as Record<string, Method>
 
 class LazySearchParams extends URLSearchParams {
-  /** The query the copy is made of (a leading `?` included, as URLSearchParams accepts it). */
+  /** The string holding the query: the request-target as sent, or a WHATWG `search`. */
   declare [kInit]: string
+  /** Where in `kInit` the pairs start: after its `?`, or 0 when there is no query (`kInit` is `''`). */
+  declare [kStart]: number
   /** Whether `kInit` can be scanned as sent: nothing to decode, and no copy yet. */
   declare [kPlain]: boolean
   declare [kCopy]: URLSearchParams | undefined
@@ -72,7 +75,7 @@ class LazySearchParams extends URLSearchParams {
   override get (name: string): string | null {
     if (this[kPlain] && typeof name === 'string') {
       const query = this[kInit]
-      const at = valueAt(query, name, queryStart(query))
+      const at = valueAt(query, name, this[kStart])
       return at === -1 ? null : query.slice(at, pairEnd(query, at))
     }
     return native.get!.apply(copyOf(this), arguments as unknown as unknown[]) as string | null
@@ -82,7 +85,7 @@ class LazySearchParams extends URLSearchParams {
     if (this[kPlain] && typeof name === 'string') {
       const query = this[kInit]
       const values: string[] = []
-      for (let at = valueAt(query, name, queryStart(query)); at !== -1;) {
+      for (let at = valueAt(query, name, this[kStart]); at !== -1;) {
         const end = pairEnd(query, at)
         values.push(query.slice(at, end))
         at = valueAt(query, name, end + 1)
@@ -95,7 +98,7 @@ class LazySearchParams extends URLSearchParams {
   override has (name: string, value?: string): boolean {
     if (this[kPlain] && typeof name === 'string' && value === undefined) {
       const query = this[kInit]
-      return valueAt(query, name, queryStart(query)) !== -1
+      return valueAt(query, name, this[kStart]) !== -1
     }
     return native.has!.apply(copyOf(this), arguments as unknown as unknown[]) as boolean
   }
@@ -124,29 +127,64 @@ for (const key of ['append', 'delete', 'set', 'sort']) {
 // `searchParams.constructor` is `URLSearchParams`.
 delegateToReal(LazySearchParams.prototype, URLSearchParams, copyOf)
 
-interface LazySearchParamsShell { [kInit]: string, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
-const LazySearchParamsShell = function (this: LazySearchParamsShell, init: string, plain: boolean) {
+interface LazySearchParamsShell { [kInit]: string, [kStart]: number, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
+const LazySearchParamsShell = function (this: LazySearchParamsShell, init: string, start: number, plain: boolean) {
   this[kInit] = init
+  this[kStart] = start
   this[kPlain] = plain
   this[kCopy] = undefined
   this[kChanged] = false
-} as unknown as new (init: string, plain: boolean) => LazySearchParams
+} as unknown as new (init: string, start: number, plain: boolean) => LazySearchParams
 LazySearchParamsShell.prototype = LazySearchParams.prototype
 
 /** The real URLSearchParams behind a lazy one, parsed once. */
 function copyOf (params: LazySearchParams): URLSearchParams {
   let copy = params[kCopy]
   if (copy === undefined) {
-    copy = new URLSearchParams(params[kInit])
+    // From the `?` on: URLSearchParams skips one leading `?`, so a query that starts with another
+    // (`??a=1`, whose first name is `?a`) keeps it.
+    const start = params[kStart]
+    copy = start === 0 ? new URLSearchParams() : new URLSearchParams(params[kInit].slice(start - 1))
     params[kCopy] = copy
     params[kPlain] = false
   }
   return copy
 }
 
-/** Where the pairs start: after one leading `?`, which URLSearchParams skips. */
-function queryStart (query: string): number {
-  return query.charCodeAt(0) === 63 /* ? */ ? 1 : 0
+/**
+ * The lazy searchParams of the query in `query` from `start` (after its `?`; 0 for `''`), or
+ * undefined when the query as sent would not parse to the same pairs as its WHATWG form. The characters the WHATWG
+ * parser percent-encodes in a query are decoded back by URLSearchParams; only what that parser cuts
+ * or strips differs: `#` starts a fragment, and tabs, newlines and a trailing space are dropped
+ * (inject() and rewriteUrl can hand those over; Node's HTTP parser refuses them).
+ */
+function lazySearchParams (query: string, start: number): LazySearchParams | undefined {
+  const plain = isPlainQuery(query, start)
+  return plain === undefined ? undefined : new LazySearchParamsShell(query, start, plain)
+}
+
+/** Whether the query can be scanned as sent (nothing to decode); undefined when it is not safe to read raw at all. */
+function isPlainQuery (query: string, start: number): boolean | undefined {
+  let plain = true
+  for (let i = start; i < query.length; i++) {
+    const code = query.charCodeAt(i)
+    if (code === 35 /* # */ || code <= 32) return undefined
+    // `%` and `+` are decoded; a lone surrogate becomes U+FFFD in a parsed name or value.
+    if (code === 37 /* % */ || code === 43 /* + */ || (code >= 0xd800 && code <= 0xdfff)) plain = false
+  }
+  return plain
+}
+
+/**
+ * Point a lazy searchParams at a new query (a WHATWG `search`), as a URL's `search` and `href`
+ * setters update its one `searchParams` object in place.
+ */
+function resetSearchParams (params: LazySearchParams, search: string): void {
+  params[kInit] = search
+  params[kStart] = search === '' ? 0 : 1
+  params[kPlain] = isPlainQuery(search, params[kStart]) === true
+  params[kCopy] = undefined
+  params[kChanged] = false
 }
 
 /**
@@ -196,18 +234,36 @@ export class NextURL {
     this[kParts] = parts
   }
 
-  /** The WHATWG URL behind this one, made on first need. */
+  /** The path as sent (before `?`). */
+  #rawPath (): string {
+    const { target, queryAt } = this[kParts]
+    return queryAt === -1 ? target : target.slice(0, queryAt)
+  }
+
+  /** `?query` as sent, or `''` (also for a bare `?`, as a URL's `search`). */
+  #rawSearch (): string {
+    const { target, queryAt } = this[kParts]
+    return queryAt === -1 || queryAt === target.length - 1 ? '' : target.slice(queryAt)
+  }
+
+  /**
+   * The WHATWG URL behind this one, made on first need. Parsed whole from origin and path, never as
+   * a path relative to the origin: `//evil.example/x` (which Fastify routes with
+   * ignoreDuplicateSlashes) or `/\evil.example` would otherwise be read as another host.
+   */
   get #full (): URL {
     if (this.#url === undefined) {
       const parts = this[kParts]
-      this.#url = new URL(parts.rawPath + parts.search, `${parts.protocol}//${parts.host}`)
+      const path = this.#rawPath()
+      this.#url = new URL(`${parts.protocol}//${parts.host}${path.charCodeAt(0) === 47 /* / */ ? '' : '/'}${path}${this.#rawSearch()}`)
     }
     return this.#url
   }
 
   #split (): void {
     const parts = this[kParts]
-    const path = normalPathRe.test(parts.rawPath) && !dotSegmentRe.test(parts.rawPath) ? parts.rawPath : this.#full.pathname
+    const rawPath = this.#rawPath()
+    const path = normalPathRe.test(rawPath) && !dotSegmentRe.test(rawPath) ? rawPath : this.#full.pathname
     if (parts.basePathSegments === 0) {
       this.#basePath = ''
       this.#pathname = path
@@ -242,10 +298,13 @@ export class NextURL {
     return this.#basePath as string
   }
 
-  /** The query as sent, or as the WHATWG parser normalises it when that would change it. */
+  /**
+   * The query as sent, or as the WHATWG parser normalises it when that would change it; once the
+   * `search` setter ran, what it set.
+   */
   get #sentSearch (): string {
     if (this.#search === undefined) {
-      const search = this[kParts].search
+      const search = this.#rawSearch()
       this.#search = normalSearchRe.test(search) ? search : this.#full.search
     }
     return this.#search
@@ -254,23 +313,14 @@ export class NextURL {
   get searchParams (): URLSearchParams {
     this[kParts].track?.('nextUrl.searchParams')
     if (this.#searchParams === undefined) {
-      // The query as sent parses to the same pairs as its WHATWG form: the characters the WHATWG
-      // parser percent-encodes in a query are decoded back by URLSearchParams. Only what that
-      // parser cuts or strips differs: `#` starts a fragment, and tabs, newlines and a trailing
-      // space are dropped (inject() can send them; Node's HTTP parser refuses them). Such a query
-      // is taken in its WHATWG form.
-      const search = this[kParts].search
-      let plain = true
-      for (let i = 0; i < search.length; i++) {
-        const code = search.charCodeAt(i)
-        if (code === 35 /* # */ || code <= 32) {
-          this.#searchParams = new LazySearchParamsShell(this.#sentSearch, false)
-          return this.#searchParams
-        }
-        // `%` and `+` are decoded; a lone surrogate becomes U+FFFD in a parsed name or value.
-        if (code === 37 /* % */ || code === 43 /* + */ || (code >= 0xd800 && code <= 0xdfff)) plain = false
+      // Scanned where it lies in the request-target: no copy of the query is made to read it.
+      const { target, queryAt } = this[kParts]
+      let params = this.#search !== undefined ? undefined : queryAt === -1 ? lazySearchParams('', 0) : lazySearchParams(target, queryAt + 1)
+      if (params === undefined) {
+        const search = this.#sentSearch
+        params = lazySearchParams(search, search === '' ? 0 : 1)!
       }
-      this.#searchParams = new LazySearchParamsShell(search, plain)
+      this.#searchParams = params
     }
     return this.#searchParams
   }
@@ -287,7 +337,7 @@ export class NextURL {
     const url = new URL(this.#full.href)
     url.search = value
     this.#search = url.search
-    this.#searchParams = undefined
+    if (this.#searchParams !== undefined) resetSearchParams(this.#searchParams, url.search)
   }
 
   get href (): string {
@@ -297,12 +347,12 @@ export class NextURL {
 
   set href (value: string) {
     const url = new URL(value)
-    this[kParts] = { ...this[kParts], protocol: url.protocol, host: url.host, rawPath: url.pathname, search: url.search }
+    this[kParts] = { ...this[kParts], protocol: url.protocol, host: url.host, target: url.pathname + url.search, queryAt: url.search === '' ? -1 : url.pathname.length }
     this.#url = url
     this.#pathname = undefined
     this.#basePath = undefined
-    this.#searchParams = undefined
-    this.#search = undefined
+    this.#search = url.search
+    if (this.#searchParams !== undefined) resetSearchParams(this.#searchParams, url.search)
   }
 
   get origin (): string {

@@ -39,8 +39,8 @@ const kMaterialize = Symbol('materialize')
  * (origin, href, a full URL): most handlers read the path and query only.
  */
 class RequestUrlParts implements NextUrlParts {
-  readonly rawPath: string
-  readonly search: string
+  readonly target: string
+  readonly queryAt: number
   readonly basePathSegments: number
   readonly track: ((expression: string) => void) | undefined
   #request: FastifyRequest
@@ -48,9 +48,9 @@ class RequestUrlParts implements NextUrlParts {
   #host: string | undefined
 
   constructor (request: FastifyRequest, basePathSegments: number, track: ((expression: string) => void) | undefined) {
-    const [rawPath, search] = splitRawUrl(request.raw.url ?? '/')
-    this.rawPath = rawPath
-    this.search = search
+    const target = request.raw.url ?? '/'
+    this.target = target
+    this.queryAt = target.indexOf('?')
     this.basePathSegments = basePathSegments
     this.track = track
     this.#request = request
