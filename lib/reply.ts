@@ -85,8 +85,13 @@ export class HeadWriter {
   readonly values: string[] = []
   constructor (readonly context: WriteContext) {}
 
+  /**
+   * @param validate check name and value (anything from a handler's own init or a look-alike
+   *   Headers); without it the name must already be lowercase: undici's Headers and this file's own
+   *   names are, and lowering it again would cost a call per header of every response
+   */
   set (name: string, value: string, validate: boolean): void {
-    const lower = name.toLowerCase()
+    const lower = validate ? name.toLowerCase() : name
     if (validate && validatedHeaders.get(name) !== value) {
       if (!isToken(name) || headerValueRe.test(value)) {
         throw new FRH_ERR_HANDLER_INVALID_HEADER(this.context.method, this.context.file, `'${name}'`)
@@ -167,7 +172,8 @@ export class HeadWriter {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new FRH_ERR_HANDLER_INVALID_STATUS(this.context.method, this.context.file, String(status))
     }
-    reply.code(status)
+    // Most responses are 200, which the reply already has: `code()` re-validates what it is given.
+    if (reply.raw.statusCode !== status) reply.code(status)
     if (statusText !== '') reply.raw.statusMessage = statusText
     for (let i = 0; i < this.names.length; i++) reply.header(this.names[i]!, this.values[i])
   }
