@@ -153,17 +153,21 @@ function copyOf (params: LazySearchParams): URLSearchParams {
 
 /**
  * The lazy searchParams of the query in `query` from `start` (after its `?`; 0 for `''`), or
- * undefined when the query as sent would not parse to the same pairs as its WHATWG form. The characters the WHATWG
- * parser percent-encodes in a query are decoded back by URLSearchParams; only what that parser cuts
- * or strips differs: `#` starts a fragment, and tabs, newlines and a trailing space are dropped
- * (inject() and rewriteUrl can hand those over; Node's HTTP parser refuses them).
+ * undefined when the query as sent would not parse to the same pairs as its WHATWG form. The
+ * characters the WHATWG parser percent-encodes in a query are decoded back by URLSearchParams;
+ * only what that parser cuts or strips differs: `#` starts a fragment, and tabs, newlines and a
+ * trailing space are dropped (inject() and rewriteUrl can hand those over; Node's HTTP parser
+ * refuses them). Such a query is taken in its WHATWG form instead.
  */
 function lazySearchParams (query: string, start: number): LazySearchParams | undefined {
   const plain = isPlainQuery(query, start)
   return plain === undefined ? undefined : new LazySearchParamsShell(query, start, plain)
 }
 
-/** Whether the query can be scanned as sent (nothing to decode); undefined when it is not safe to read raw at all. */
+/**
+ * Whether the query can be scanned as sent (nothing to decode); undefined when it cannot be read
+ * raw at all (see lazySearchParams).
+ */
 function isPlainQuery (query: string, start: number): boolean | undefined {
   let plain = true
   for (let i = start; i < query.length; i++) {
@@ -313,9 +317,13 @@ export class NextURL {
   get searchParams (): URLSearchParams {
     this[kParts].track?.('nextUrl.searchParams')
     if (this.#searchParams === undefined) {
-      // Scanned where it lies in the request-target: no copy of the query is made to read it.
-      const { target, queryAt } = this[kParts]
-      let params = this.#search !== undefined ? undefined : queryAt === -1 ? lazySearchParams('', 0) : lazySearchParams(target, queryAt + 1)
+      let params: LazySearchParams | undefined
+      // The query as sent is scanned where it lies in the request-target, without a copy; once
+      // `search` was set (or read), that string is the query.
+      if (this.#search === undefined) {
+        const { target, queryAt } = this[kParts]
+        params = queryAt === -1 ? lazySearchParams('', 0) : lazySearchParams(target, queryAt + 1)
+      }
       if (params === undefined) {
         const search = this.#sentSearch
         params = lazySearchParams(search, search === '' ? 0 : 1)!

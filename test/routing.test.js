@@ -364,7 +364,8 @@ t.test("the origin is the Host's, never read from a path that starts with // or 
   for (const target of ['//evil.example/x', '//evil.example:8080/x?q=1', '/\\evil.example/x', '//user@evil.example/x']) {
     const res = await rawGet(port, target)
     t.equal(res.status, 200, `${target}: served by the catch-all`)
-    const [origin, host, hostname, href, url] = JSON.parse(res.headers['x-seen'])
+    const [origin, host, hostname, href, url, pathname] = JSON.parse(res.headers['x-seen'])
+    t.ok(pathname.startsWith('//'), `${target}: the path stays a path (${pathname})`)
     t.equal(origin, 'http://good.example', `${target}: origin`)
     t.equal(host, 'good.example', `${target}: host`)
     t.equal(hostname, 'good.example', `${target}: hostname`)
