@@ -92,6 +92,28 @@ t.test('params are read segment by segment, whatever else the path holds', async
   t.same((await echo(prefixed, '/t/acme/users/1/posts/2')).params, { id: '1', postId: '2' }, "counted after a prefix's own param")
 })
 
+t.test('[id] params read the same segments as a catch-all over the same path (200 generated paths)', async (t) => {
+  const app = await start(t, {}, { routerOptions: { ignoreDuplicateSlashes: true } })
+  // Pieces of segments: plain, encoded (slash, percent, space, non-ASCII, an encoded letter),
+  // characters a path may hold as they are, and one bad encoding.
+  const pieces = ['a', 'Z9', '-_.~', '%41', '%2F', '%25', '%20', '%C3%A9', "!$&'()*+,;=:@", '%E0%A4%A']
+  let seed = 42
+  const random = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  const segment = () => Array.from({ length: 1 + random(3) }, () => pieces[random(pieces.length)]).join('')
+  const slashes = () => '/'.repeat(1 + (random(4) === 0 ? 1 : 0))
+  for (let i = 0; i < 200; i++) {
+    const id = segment()
+    const postId = segment()
+    const rest = `${slashes()}users${slashes()}${id}${slashes()}posts${slashes()}${postId}${random(3) === 0 ? '?q=/x/y' : ''}`
+    const single = await app.inject(rest)
+    const catchAll = await app.inject('/docs' + rest)
+    t.equal(single.statusCode, catchAll.statusCode, `${rest}: same status`)
+    if (single.statusCode !== 200) continue
+    const [, readId, , readPostId] = catchAll.json().params.slug
+    t.same(single.json().params, { id: readId, postId: readPostId }, rest)
+  }
+})
+
 t.test('a param with bad percent-encoding answers 400 and the handler does not run', async (t) => {
   const app = await start(t)
   for (const url of ['/items/%E0%A4%A', '/items/%ZZ', '/docs/ok/%C3', '/shop/%']) {
