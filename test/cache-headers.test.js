@@ -128,3 +128,16 @@ t.test('HEAD is served from the cached GET', async (t) => {
   t.equal(head.headers['content-type'], get.headers['content-type'])
   t.equal(globalThis.counts.forever, 1, 'the handler did not run for HEAD')
 })
+
+t.test("a status a hook set is replaced by the response's own, for hits and handler responses alike", async (t) => {
+  globalThis.counts = {}
+  const app = await startApp(t, dir, { cache: { now: createClock().now } }, {
+    setup: (app) => app.addHook('preHandler', async (_request, reply) => { reply.code(418) })
+  })
+  const miss = await app.inject('/forever')
+  t.equal(miss.statusCode, 200, 'MISS')
+  const hit = await app.inject('/forever')
+  t.equal(hit.headers['x-nextjs-cache'], 'HIT')
+  t.equal(hit.statusCode, 200, 'HIT')
+  t.equal((await app.inject('/dynamic')).statusCode, 200, "a handler's Response")
+})

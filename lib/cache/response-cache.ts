@@ -321,7 +321,9 @@ export class ResponseCache {
     else if (status === 'STALE') this.#stats.stale++
     else this.#stats.misses++
 
-    reply.code(200)
+    // A hit is a 200, which the reply nearly always has already (`code()` would check it again);
+    // set it only when a hook changed it.
+    if (reply.raw.statusCode !== 200) reply.code(200)
     const { names, values } = prepared
     for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i])
     reply.header('x-nextjs-cache', status)
