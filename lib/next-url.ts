@@ -129,13 +129,18 @@ delegateToReal(LazySearchParams.prototype, URLSearchParams, copyOf)
 
 interface LazySearchParamsShell { [kInit]: string, [kStart]: number, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
 const LazySearchParamsShell = function (this: LazySearchParamsShell, init: string, start: number, plain: boolean) {
-  this[kInit] = init
-  this[kStart] = start
-  this[kPlain] = plain
-  this[kCopy] = undefined
-  this[kChanged] = false
+  pointAt(this, init, start, plain)
 } as unknown as new (init: string, start: number, plain: boolean) => LazySearchParams
 LazySearchParamsShell.prototype = LazySearchParams.prototype
+
+/** Every field of a lazy searchParams, for a new one and for one the URL's setters point elsewhere. */
+function pointAt (params: LazySearchParamsShell, init: string, start: number, plain: boolean): void {
+  params[kInit] = init
+  params[kStart] = start
+  params[kPlain] = plain
+  params[kCopy] = undefined
+  params[kChanged] = false
+}
 
 /** The real URLSearchParams behind a lazy one, parsed once. */
 function copyOf (params: LazySearchParams): URLSearchParams {
@@ -184,11 +189,9 @@ function isPlainQuery (query: string, start: number): boolean | undefined {
  * setters update its one `searchParams` object in place.
  */
 function resetSearchParams (params: LazySearchParams, search: string): void {
-  params[kInit] = search
-  params[kStart] = search === '' ? 0 : 1
-  params[kPlain] = isPlainQuery(search, params[kStart]) === true
-  params[kCopy] = undefined
-  params[kChanged] = false
+  const start = search === '' ? 0 : 1
+  // A WHATWG `search` has nothing that cannot be read raw; should it, the copy answers.
+  pointAt(params, search, start, isPlainQuery(search, start) === true)
 }
 
 /**
