@@ -172,11 +172,19 @@ export class HeadWriter {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new FRH_ERR_HANDLER_INVALID_STATUS(this.context.method, this.context.file, String(status))
     }
-    // Most responses are 200, which the reply already has: `code()` re-validates what it is given.
-    if (reply.raw.statusCode !== status) reply.code(status)
+    setStatus(reply, status)
     if (statusText !== '') reply.raw.statusMessage = statusText
     for (let i = 0; i < this.names.length; i++) reply.header(this.names[i]!, this.values[i])
   }
+}
+
+/**
+ * Give the reply a status that is already valid. Most responses are 200, which the reply already
+ * has: `code()` would check it again (about 0.9k instructions per cache hit). A status a hook set
+ * is still replaced.
+ */
+export function setStatus (reply: FastifyReply, status: number): void {
+  if (reply.raw.statusCode !== status) reply.code(status)
 }
 
 /** A response reduced to what is written: status, validated headers, and a body. */

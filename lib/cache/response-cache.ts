@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import { isThenable, timeout } from '../async.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
-import { isStreamBody, passStringsThrough, type ResponseParts } from '../reply.js'
+import { isStreamBody, passStringsThrough, setStatus, type ResponseParts } from '../reply.js'
 import { cacheControlFor, unstorableReason, type Milliseconds } from './policy.js'
 import type { CacheEntry, CacheStore } from './store.js'
 
@@ -321,9 +321,7 @@ export class ResponseCache {
     else if (status === 'STALE') this.#stats.stale++
     else this.#stats.misses++
 
-    // A hit is a 200, which the reply nearly always has already (`code()` would check it again);
-    // set it only when a hook changed it.
-    if (reply.raw.statusCode !== 200) reply.code(200)
+    setStatus(reply, 200)
     const { names, values } = prepared
     for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i])
     reply.header('x-nextjs-cache', status)
