@@ -1,5 +1,5 @@
 import { RequestCookies } from './cookies.js'
-import { NextURL } from './next-url.js'
+import { NextURL, targetOf } from './next-url.js'
 
 /**
  * `NextRequest`, constructible as in Next.js (`new NextRequest(url, init)`), for code and tests that
@@ -13,7 +13,7 @@ export class NextRequest extends Request {
   get nextUrl (): NextURL {
     if (this.#nextUrl === undefined) {
       const url = new URL(this.url)
-      this.#nextUrl = new NextURL({ protocol: url.protocol, host: url.host, target: url.pathname + url.search, queryAt: url.search === '' ? -1 : url.pathname.length, basePathSegments: 0 })
+      this.#nextUrl = new NextURL({ protocol: url.protocol, host: url.host, ...targetOf(url), basePathSegments: 0 })
     }
     return this.#nextUrl
   }

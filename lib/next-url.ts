@@ -37,6 +37,11 @@ export interface NextUrlParts {
 
 const kParts = Symbol('nextUrl.parts')
 
+/** `target` and `queryAt` of the parts, for a parsed URL. */
+export function targetOf (url: URL): Pick<NextUrlParts, 'target' | 'queryAt'> {
+  return { target: url.pathname + url.search, queryAt: url.search === '' ? -1 : url.pathname.length }
+}
+
 /*
  * `nextUrl.searchParams`: a URLSearchParams (it passes `instanceof`) that parses lazily.
  *
@@ -358,7 +363,7 @@ export class NextURL {
 
   set href (value: string) {
     const url = new URL(value)
-    this[kParts] = { ...this[kParts], protocol: url.protocol, host: url.host, target: url.pathname + url.search, queryAt: url.search === '' ? -1 : url.pathname.length }
+    this[kParts] = { ...this[kParts], protocol: url.protocol, host: url.host, ...targetOf(url) }
     this.#url = url
     this.#pathname = undefined
     this.#basePath = undefined
