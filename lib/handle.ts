@@ -107,8 +107,8 @@ function releaseOnClose (reply: FastifyReply, release: () => void): void {
  * Release a request's hold on the store once its response is written out: at once for a body
  * sent whole, when the response closes for a stream (whose reads may still call fetch()).
  */
-function releaseWhenSent (reply: FastifyReply, sent: unknown, release: () => void): void {
-  if (isThenable(sent)) sent.then(() => releaseOnClose(reply, release), release)
+function releaseWhenSent (reply: FastifyReply, pending: Promise<unknown> | undefined, release: () => void): void {
+  if (pending !== undefined) pending.then(() => releaseOnClose(reply, release), release)
   else releaseOnClose(reply, release)
 }
 
@@ -293,8 +293,11 @@ export function createRoute (runtime: RouteRuntime): {
       release?.()
       throw error
     }
-    if (release !== undefined) releaseWhenSent(reply, sent, release)
-    return isThenable(sent) ? sent : undefined
+    // Written synchronously, settle() answers the reply itself, which has a `then`: handed to
+    // Fastify, it would be waited on (for a stream, with listeners on the response) for nothing.
+    const pending = sent instanceof Promise ? sent : undefined
+    if (release !== undefined) releaseWhenSent(reply, pending, release)
+    return pending
   }
 
   /**
