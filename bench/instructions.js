@@ -3,7 +3,7 @@
 // JIT's own variance). Needs `valgrind` (apt-get install valgrind); each server runs ~50× slower.
 //
 // `node bench/instructions.js [scenario filter] [requests]`: for each matching scenario, plain
-// Fastify and the plugin (default options; `BENCH_SERVERS=...` adds `plugin no fetchCache`) each
+// Fastify and the plugin (default options; `BENCH_SERVERS`, below, adds other columns) each
 // get `requests` warm-up requests, then the counters are zeroed and `requests` more are counted.
 // Two servers run at a time. Prints instructions per request and the ratio fastify / server
 // (higher is better, as the req/s ratios of `npm run bench`).
@@ -21,11 +21,16 @@ import { scenarios } from './scenarios.js'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const filter = process.argv[2] ?? ''
 const requests = Number(process.argv[3] ?? 4000)
+// `BENCH_SERVERS` adds the other plugin columns of `npm run bench`, by any part of their names
+// (`BENCH_SERVERS=fetchCache,Response.json,new Response`).
+const extra = (process.env.BENCH_SERVERS ?? '').split(',').filter(Boolean)
 const servers = [
   { name: 'fastify', file: 'fastify.js' },
   { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' } },
-  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' } }
-].filter((server) => server.name !== 'plugin no fetchCache' || process.env.BENCH_SERVERS?.includes('fetchCache'))
+  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, optional: true },
+  { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, optional: true },
+  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, optional: true }
+].filter((server) => !server.optional || extra.some((part) => server.name.includes(part)))
 
 if (spawnSync('valgrind', ['--version']).status !== 0) {
   console.error('valgrind is not installed (apt-get install valgrind)')

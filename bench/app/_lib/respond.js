@@ -8,5 +8,7 @@ const style = process.env.BENCH_STYLE ?? 'next'
 export const json = style === 'response-json'
   ? (data, init) => Response.json(data, init)
   : style === 'response-text'
-    ? (data, init) => new Response(JSON.stringify(data), { ...init, headers: { 'content-type': 'application/json' } })
+    // The init as a handler writes it by hand. `{ ...init, headers }` would measure V8's slow path
+    // for a spread followed by a new property (~0.7 µs on Node 20), not the plugin.
+    ? (data, init) => new Response(JSON.stringify(data), { status: init?.status, headers: { 'content-type': 'application/json' } })
     : (data, init) => NextResponse.json(data, init)
