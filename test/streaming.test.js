@@ -8,6 +8,7 @@ import routeHandlers from '../dist/index.js'
 import { connect } from './helpers/raw-http.js'
 import { CHUNK, CHUNKS } from './fixtures/streaming/app/large/route.js'
 import { createLogCapture } from './helpers/log.js'
+import { makeTree } from './helpers/routing-tmp.js'
 
 const dir = fileURLToPath(new URL('./fixtures/streaming/app', import.meta.url))
 
@@ -158,4 +159,36 @@ t.test('isFinishedStream: only a stream whose source closed with everything queu
   const reader = closedWithQueue.getReader()
   t.same((await reader.read()).value, bytes)
   t.equal(isFinishedStream(closedWithQueue), true, 'drained: closed')
+})
+
+t.test('a handler that answered synchronously hands Fastify no thenable to wait on; an async one hands it a promise', async (t) => {
+  // A FastifyReply has a then(): returned to Fastify, it would be waited on, for a stream with
+  // listeners on the response until it finished. The route's own handler is observed through onRoute.
+  const root = makeTree(t, {
+    'sync-stream/route.js': "export const dynamic = 'force-dynamic'\nexport function GET () { return new Response(new ReadableStream({ start (c) { c.enqueue(new TextEncoder().encode('s')); c.close() } })) }\n",
+    'sync-pulled/route.js': "export const dynamic = 'force-dynamic'\nexport function GET () { let n = 0; return new Response(new ReadableStream({ pull (c) { if (n++ === 2) c.close(); else c.enqueue(new TextEncoder().encode('p')) } })) }\n",
+    'sync-text/route.js': "export function POST () { return new Response('t') }\n",
+    'async-text/route.js': "export async function POST () { return new Response('a') }\n"
+  })
+  const returned = new Map()
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler
+    route.handler = function (request, reply) {
+      const value = handler.call(this, request, reply)
+      returned.set(route.url, value)
+      return value
+    }
+  })
+  await app.register(routeHandlers, { dir: root, dev: false })
+  for (const [method, url, body] of [['GET', '/sync-stream', 's'], ['GET', '/sync-pulled', 'pp'], ['POST', '/sync-text', 't'], ['POST', '/async-text', 'a']]) {
+    const res = await app.inject({ method, url })
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.body, body, url)
+  }
+  t.equal(returned.get('/sync-stream'), undefined, 'a finished stream from a synchronous GET')
+  t.equal(returned.get('/sync-pulled'), undefined, 'a stream still being pulled, from a synchronous GET')
+  t.equal(returned.get('/sync-text'), undefined, 'a string body from a synchronous POST')
+  t.ok(returned.get('/async-text') instanceof Promise, 'an async POST: a promise Fastify awaits before it may send again')
 })
