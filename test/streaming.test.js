@@ -192,3 +192,37 @@ t.test('a handler that answered synchronously hands Fastify no thenable to wait 
   t.equal(returned.get('/sync-text'), undefined, 'a string body from a synchronous POST')
   t.ok(returned.get('/async-text') instanceof Promise, 'an async POST: a promise Fastify awaits before it may send again')
 })
+
+t.test('behind an async onSend hook, every kind of handler answers once, whole, over a real socket', guard, async (t) => {
+  // While the hook runs, the reply is not yet written: Fastify must be handed something to wait
+  // on, or it would send the reply a second time.
+  const root = makeTree(t, {
+    'sync-text/route.js': "export const dynamic = 'force-dynamic'\nexport function GET () { return new Response('sync text') }\n",
+    'async-text/route.js': "export const dynamic = 'force-dynamic'\nexport async function GET () { await null; return new Response('async text') }\n",
+    'sync-stream/route.js': "export const dynamic = 'force-dynamic'\nexport function GET () { let n = 0; return new Response(new ReadableStream({ pull (c) { if (n++ === 2) c.close(); else c.enqueue(new TextEncoder().encode('s' + n)) } })) }\n",
+    'async-stream/route.js': "export const dynamic = 'force-dynamic'\nexport async function GET () { await null; let n = 0; return new Response(new ReadableStream({ pull (c) { if (n++ === 2) c.close(); else c.enqueue(new TextEncoder().encode('a' + n)) } })) }\n"
+  })
+  const { lines, logger } = createLogCapture('debug')
+  const app = Fastify({ logger })
+  t.teardown(() => app.close())
+  app.addHook('onSend', async (request, reply, payload) => {
+    await sleep(20)
+    reply.header('x-on-send', 'done')
+    return payload
+  })
+  await app.register(routeHandlers, { dir: root, dev: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = app.server.address().port
+  for (const [path, body] of [['/sync-text', 'sync text'], ['/async-text', 'async text'], ['/sync-stream', 's1s2'], ['/async-stream', 'a1a2']]) {
+    const res = await get(port, path)
+    res.setEncoding('utf8')
+    let text = ''
+    res.on('data', (chunk) => { text += chunk })
+    await once(res, 'end')
+    t.equal(res.statusCode, 200, path)
+    t.equal(res.headers['x-on-send'], 'done', path)
+    t.equal(text, body, path)
+  }
+  const warnings = lines.filter((line) => line.level >= 40)
+  t.same(warnings, [], 'nothing was sent twice (FST_ERR_REP_ALREADY_SENT) or failed')
+})
