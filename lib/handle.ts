@@ -107,7 +107,7 @@ function releaseOnClose (reply: FastifyReply, release: () => void): void {
  * Release a request's hold on the store once its response is written out: at once for a body
  * sent whole, when the response closes for a stream (whose reads may still call fetch()).
  */
-function releaseWhenSent (reply: FastifyReply, pending: Promise<unknown> | undefined, release: () => void): void {
+function releaseWhenSent (reply: FastifyReply, pending: PromiseLike<unknown> | undefined, release: () => void): void {
   if (pending !== undefined) pending.then(() => releaseOnClose(reply, release), release)
   else releaseOnClose(reply, release)
 }
@@ -295,7 +295,8 @@ export function createRoute (runtime: RouteRuntime): {
     }
     // Written synchronously, settle() answers the reply itself, which has a `then`: handed to
     // Fastify, it would be waited on (for a stream, with listeners on the response) for nothing.
-    const pending = sent instanceof Promise ? sent : undefined
+    // Anything else is work still to finish, which Fastify must wait on (and catch).
+    const pending = sent === reply ? undefined : sent as Promise<FastifyReply>
     if (release !== undefined) releaseWhenSent(reply, pending, release)
     return pending
   }
