@@ -190,8 +190,9 @@ function isPlainQuery (query: string, start: number): boolean | undefined {
 }
 
 /**
- * Point a lazy searchParams at a new query (a WHATWG `search`), as a URL's `search` and `href`
- * setters update its one `searchParams` object in place.
+ * Point a lazy searchParams at a query in its WHATWG form (a `search`): the one the URL's `search`
+ * and `href` setters set, as they update its one `searchParams` object in place, or the sent
+ * query normalised when it could not be read raw.
  */
 function resetSearchParams (params: LazySearchParams, search: string): void {
   const start = search === '' ? 0 : 1
@@ -333,8 +334,8 @@ export class NextURL {
         params = queryAt === -1 ? lazySearchParams('', 0) : lazySearchParams(target, queryAt + 1)
       }
       if (params === undefined) {
-        const search = this.#sentSearch
-        params = lazySearchParams(search, search === '' ? 0 : 1)!
+        params = new LazySearchParamsShell('', 0, true)
+        resetSearchParams(params, this.#sentSearch)
       }
       this.#searchParams = params
     }
