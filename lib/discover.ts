@@ -12,7 +12,7 @@ export interface RouteFile {
 }
 
 /** The only files that become routes: exactly `route.<ext>`, as in Next.js. */
-const routeFileRe = /^route\.(?:ts|mts|js|mjs)$/
+const routeFileRe = /^route\.(?:ts|tsx|mts|js|jsx|mjs)$/
 
 /**
  * Find every route file under `dir`, in a stable order.

@@ -9,7 +9,7 @@ import { timeout } from './async.js'
 import { discoverRoutes } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
 import { createRoute, type RouteRuntime } from './handle.js'
-import { HTTP_METHODS, loadRouteModule, type RouteModule } from './load-module.js'
+import { HTTP_METHODS, findTsconfig, loadRouteModule, type RouteModule } from './load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from './options.js'
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { splitRawUrl, type RequestEnv } from './request.js'
@@ -85,9 +85,10 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
   const files = await discoverRoutes(opts.dir)
   const patterns = files.map((route) => ({ route, pattern: toRoutePattern(route) }))
   assertNoConflicts(patterns)
+  const tsconfig = opts.loader === 'tsx' ? findTsconfig(opts.dir) : undefined
   const loaded = []
   for (const entry of patterns) {
-    const { module, diagnostics } = await loadRouteModule(entry.route)
+    const { module, diagnostics } = await loadRouteModule(entry.route, opts.loader, tsconfig)
     loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module) })
   }
 
@@ -321,6 +322,7 @@ const plugin = fp(routeHandlers, {
 export default plugin
 export { plugin as routeHandlers }
 export type { RouteHandlersOptions, CacheOptions } from './options.js'
+export type { ModuleLoader } from './load-module.js'
 export type { RouteContext, RouteHandler } from './handle.js'
 export type { Params } from './path-pattern.js'
 export type { FrhError } from './errors.js'

@@ -1,6 +1,8 @@
-import { extname } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, extname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { FRH_ERR_MODULE_EXPORT_INVALID, FRH_ERR_MODULE_LOAD } from './errors.js'
+import { beforeRequireHook, sharePackages, wrapRequire } from './package-sharing.js'
 import type { RouteFile } from './discover.js'
 
 /** The HTTP methods a route file may export, as in Next.js (uppercase named exports only). */
@@ -23,58 +25,97 @@ export interface RouteModule {
 
 export interface Diagnostic { level: 'warn', message: string }
 
-const typeScriptExtensions = new Set(['.ts', '.mts'])
-// What Node answers when asked to import TypeScript it cannot run (no loader, or syntax that
-// type stripping does not support).
-const noTypeScriptCodes = new Set([
-  'ERR_UNKNOWN_FILE_EXTENSION', 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING'
-])
+/**
+ * How route files and the modules they import are loaded.
+ * - `'tsx'`: as Next.js's compiler does, whatever the Node version: TypeScript and JSX compiled,
+ *   extensionless and directory imports, tsconfig/jsconfig `paths` and `baseUrl` from the config
+ *   nearest to `dir`.
+ * - `'native'`: Node's own `import()`, with whatever loader the host app runs under; for apps that
+ *   ship compiled JavaScript.
+ */
+export type ModuleLoader = 'tsx' | 'native'
+
+const compiledExtensions = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx'])
 
 interface TsxApi { import: (specifier: string, parentURL: string) => Promise<Record<string, unknown>> }
-let tsxApi: Promise<TsxApi> | undefined
+// One tsx namespace per TypeScript config, for the life of the process: two route files (or two
+// registrations) that share a config share one instance of each helper they import.
+const tsxApis = new Map<string, Promise<TsxApi>>()
 
-/**
- * Load a `.ts` route file through tsx when no TypeScript loader is active. One tsx namespace for
- * the whole process, so two route files that import the same helper share one instance of it,
- * and tsx stays scoped to our imports: it does not hook the app's own module loading.
- *
- * Both of tsx's hooks are registered in that namespace, as tsx's own `tsImport()` does: in a host
- * app without `"type": "module"`, a `.ts` route is compiled to CommonJS and its imports become
- * `require()` calls, which only tsx's CommonJS hook can serve (without it, a `.ts` helper
- * imported by the route reaches Node untranspiled and fails to parse).
- */
-async function importWithTsx (url: string): Promise<Record<string, unknown>> {
-  tsxApi ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
-    cjs.register({ namespace: 'fastify-route-handlers' })
-    return esm.register({ namespace: 'fastify-route-handlers' }) as unknown as TsxApi
-  })
-  return (await tsxApi).import(url, import.meta.url)
+/** The `tsconfig.json` (else `jsconfig.json`) nearest to `dir`, walking up, as editors find it. */
+export function findTsconfig (dir: string): string | undefined {
+  for (let folder = dir; ; folder = dirname(folder)) {
+    for (const name of ['tsconfig.json', 'jsconfig.json']) {
+      const file = join(folder, name)
+      if (existsSync(file)) return file
+    }
+    if (dirname(folder) === folder) return undefined
+  }
 }
 
-async function importModule (file: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(file).href
-  if (!typeScriptExtensions.has(extname(file))) return import(url)
-  try {
-    // Under tsx, ts-node, Vitest, or a Node with type stripping, the native import just works.
-    return await import(url)
-  } catch (error) {
-    if (!noTypeScriptCodes.has((error as { code?: string }).code ?? '')) throw error
-    return importWithTsx(url)
+/**
+ * tsx's module hooks, scoped to one namespace: they compile only what our imports reach, never
+ * the app's own modules. Both of tsx's hooks are registered, as its own `tsImport()` does: in a
+ * host app without `"type": "module"`, a `.ts` route is compiled to CommonJS and its imports
+ * become `require()` calls, which only tsx's CommonJS hook serves.
+ */
+function tsxFor (tsconfig: string | undefined): Promise<TsxApi> {
+  const key = tsconfig ?? ''
+  let api = tsxApis.get(key)
+  if (api === undefined) {
+    const namespace = `fastify-route-handlers:${tsxApis.size}`
+    api = Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+      beforeRequireHook()
+      withTsconfigEnv(tsconfig, () => cjs.register({ namespace }))
+      wrapRequire()
+      const api = esm.register({ namespace, tsconfig: tsconfig ?? false }) as unknown as TsxApi
+      sharePackages()
+      return api
+    })
+    tsxApis.set(key, api)
   }
+  return api
+}
+
+/**
+ * tsx's CommonJS hook takes its config only from `TSX_TSCONFIG_PATH`, read once while it
+ * registers: set it for that synchronous call alone, then put back what the process had.
+ */
+function withTsconfigEnv (tsconfig: string | undefined, register: () => void): void {
+  const had = Object.hasOwn(process.env, 'TSX_TSCONFIG_PATH')
+  const previous = process.env.TSX_TSCONFIG_PATH
+  if (tsconfig !== undefined) process.env.TSX_TSCONFIG_PATH = tsconfig
+  try {
+    register()
+  } finally {
+    if (had) process.env.TSX_TSCONFIG_PATH = previous
+    else delete process.env.TSX_TSCONFIG_PATH
+  }
+}
+
+/**
+ * Import one route file. The choice depends on the option alone, never on the Node version: a
+ * Node that strips types would run a `.ts` route natively but resolve its imports without
+ * extensions, `paths` or JSX, so with `'tsx'` every route file goes through tsx.
+ */
+async function importModule (route: RouteFile, loader: ModuleLoader, tsconfig: string | undefined): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(route.file).href
+  if (loader === 'native') return import(url)
+  return (await tsxFor(tsconfig)).import(url, import.meta.url)
 }
 
 /**
  * Import a route file and read its handlers once, at startup.
  * @returns the module, plus Next.js's dev-time diagnostics for exports that will never run
  */
-export async function loadRouteModule (route: RouteFile): Promise<{ module: RouteModule, diagnostics: Diagnostic[] }> {
+export async function loadRouteModule (route: RouteFile, loader: ModuleLoader, tsconfig: string | undefined): Promise<{ module: RouteModule, diagnostics: Diagnostic[] }> {
   let exports: Record<string, unknown>
   try {
-    exports = await importModule(route.file)
+    exports = await importModule(route, loader, tsconfig)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    const hint = typeScriptExtensions.has(extname(route.file))
-      ? ' (TypeScript route files are loaded through tsx; check the file compiles, or compile it to .js)'
+    const hint = loader === 'native' && compiledExtensions.has(extname(route.file))
+      ? " (loader: 'native' imports the file with Node alone; use the default loader: 'tsx', or compile it to .js)"
       : ''
     throw new FRH_ERR_MODULE_LOAD(route.relative, reason + hint, error instanceof Error ? error : new Error(String(error)))
   }

@@ -4,6 +4,7 @@ import { MemoryStore, defaultMaxBytes, defaultMaxEntries } from './cache/memory-
 import type { CachingMode, Milliseconds } from './cache/policy.js'
 import { isCacheStore, type CacheStore } from './cache/store.js'
 import { FRH_ERR_OPTS_DIR_MISSING, FRH_ERR_OPTS_INVALID } from './errors.js'
+import type { ModuleLoader } from './load-module.js'
 
 /** Options of the response cache (`cache: { ... }`). */
 export interface CacheOptions {
@@ -25,8 +26,16 @@ export interface CacheOptions {
 
 /** Options of the `routeHandlers` Fastify plugin. */
 export interface RouteHandlersOptions {
-  /** Folder scanned for `** /route.{ts,mts,js,mjs}`; relative paths resolve from `process.cwd()`. */
+  /** Folder scanned for `** /route.{ts,tsx,mts,js,jsx,mjs}`; relative paths resolve from `process.cwd()`. */
   dir: string
+  /**
+   * How route files and what they import are loaded. `'tsx'` compiles them as Next.js does, on
+   * every Node version: TypeScript and JSX, extensionless and directory imports, and `paths` /
+   * `baseUrl` from the `tsconfig.json` (or `jsconfig.json`) nearest to `dir`. `'native'` is Node's
+   * own `import()`, for apps that ship compiled JavaScript.
+   * @default 'tsx'
+   */
+  loader?: ModuleLoader
   /**
    * Next.js `trailingSlash`: `false` answers `/a/` with a 308 to `/a`, `true` answers `/a` with a 308
    * to `/a/`. Ignored when the app set Fastify's `ignoreTrailingSlash` (both forms are then served).
@@ -80,6 +89,7 @@ export interface ResolvedCacheOptions {
 
 export interface ResolvedOptions {
   readonly dir: string
+  readonly loader: ModuleLoader
   readonly trailingSlash: boolean
   readonly dev: boolean
   readonly caching: CachingMode
@@ -96,6 +106,7 @@ export const defaultLockTimeoutMs = 10_000
 export const defaultStoreTimeoutMs = 1000
 
 const defaults = {
+  loader: 'tsx',
   trailingSlash: false,
   caching: 'static',
   prerender: true,
@@ -104,7 +115,7 @@ const defaults = {
   fetchCache: true
 } as const
 
-const knownOptions = new Set(['dir', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'fetchCache'])
+const knownOptions = new Set(['dir', 'loader', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'fetchCache'])
 const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'storeTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
 const fastifyRegisterOptions = new Set(['prefix', 'logLevel', 'logSerializers'])
@@ -140,6 +151,10 @@ export function normalizeOptions (options: unknown): ResolvedOptions {
   if (!isDirectory) throw new FRH_ERR_OPTS_DIR_MISSING(dir)
 
   // Only a missing option (undefined) takes the default: `null` is a wrong type like any other.
+  const loader = opts.loader === undefined ? defaults.loader : opts.loader
+  if (loader !== 'tsx' && loader !== 'native') {
+    throw new FRH_ERR_OPTS_INVALID('loader', "'tsx' or 'native'", describe(loader))
+  }
   const trailingSlash = opts.trailingSlash === undefined ? defaults.trailingSlash : opts.trailingSlash
   if (typeof trailingSlash !== 'boolean') {
     throw new FRH_ERR_OPTS_INVALID('trailingSlash', 'a boolean', describe(trailingSlash))
@@ -162,7 +177,7 @@ export function normalizeOptions (options: unknown): ResolvedOptions {
   if (typeof fetchCache !== 'boolean') throw new FRH_ERR_OPTS_INVALID('fetchCache', 'a boolean', describe(fetchCache))
   const cache = normalizeCacheOptions(opts.cache)
   // As `next dev`: nothing is cached in dev (the options are still validated above).
-  return Object.freeze({ dir, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse, fetchCache })
+  return Object.freeze({ dir, loader, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse, fetchCache })
 }
 
 function positiveInteger (name: string, value: unknown, fallback: number): number {

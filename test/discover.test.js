@@ -23,7 +23,7 @@ async function get (app, url) {
   return { status: res.statusCode, body: res.body }
 }
 
-t.test('only files named exactly route.ts|mts|js|mjs are routes', async (t) => {
+t.test('only files named exactly route.ts|tsx|mts|js|jsx|mjs are routes', async (t) => {
   // Every non-route file in the fixture throws when imported, so loading one would fail ready().
   const app = await start(t, { dir: fixture })
   t.same(await get(app, '/'), { status: 200, body: 'root' })
@@ -31,7 +31,9 @@ t.test('only files named exactly route.ts|mts|js|mjs are routes', async (t) => {
   t.same(await get(app, '/kinds/mts'), { status: 200, body: 'mts' })
   t.same(await get(app, '/kinds/js'), { status: 200, body: 'js' })
   t.same(await get(app, '/kinds/mjs'), { status: 200, body: 'mjs' })
-  for (const url of ['/not-test', '/not-dts', '/not-routes', '/not-upper', '/not-tsx', '/not-cjs', '/not-spec']) {
+  t.same(await get(app, '/kinds/tsx'), { status: 200, body: 'tsx' })
+  t.same(await get(app, '/kinds/jsx'), { status: 200, body: 'jsx' })
+  for (const url of ['/not-test', '/not-dts', '/not-routes', '/not-upper', '/not-cjs', '/not-spec']) {
     t.equal((await get(app, url)).status, 404, `${url} has no route`)
   }
 })

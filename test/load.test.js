@@ -1,27 +1,34 @@
-// Loading route files: TypeScript on plain Node 20 (through the plugin's tsx fallback) in ESM and
-// CommonJS host apps, .mts/.js/.mjs, one instance of a shared helper, and load failures.
+// Loading route files the same way on every Node version: TypeScript and JSX through the
+// plugin's own tsx, bundler resolution (extensionless and directory imports, tsconfig paths and
+// baseUrl) in ESM and CommonJS host apps and under a host that runs tsx itself; .mts/.js/.mjs;
+// one instance of a shared helper; the 'native' loader; load failures.
 import t from 'tap'
 import Fastify from 'fastify'
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import routeHandlers from '../dist/index.js'
 import { makeTree } from './helpers/routing-tmp.js'
 
 const dir = fileURLToPath(new URL('./fixtures/load/app', import.meta.url))
+const packageRoot = fileURLToPath(new URL('..', import.meta.url))
+const exec = promisify(execFile)
 
-async function start (t, routesDir) {
+async function start (t, routesDir, options = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
-  await app.register(routeHandlers, { dir: routesDir })
+  await app.register(routeHandlers, { dir: routesDir, ...options })
   await app.ready()
   return app
 }
 
-async function readyError (t, routesDir) {
+async function readyError (t, routesDir, options = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.register(routeHandlers, { dir: routesDir })
+  app.register(routeHandlers, { dir: routesDir, ...options })
   return app.ready().then(() => null, (error) => error)
 }
 
@@ -34,10 +41,11 @@ export async function GET (request: Request): Promise<Response> {
 }
 `
 
-t.test('this process has no TypeScript loader, so .ts files really go through the fallback', async (t) => {
+t.test("Node alone cannot run the .ts fixture on any version, so the plugin's loader is what runs it", async (t) => {
   const error = await import(pathToFileURL(path.join(dir, 'typed/route.ts')).href).then(() => null, (error) => error)
   t.ok(error, 'a native import of the .ts fixture fails here')
-  t.equal(error?.code, 'ERR_UNKNOWN_FILE_EXTENSION')
+  // Node 20: no TypeScript at all; Node 22.18+ and 24: type stripping rejects the enum.
+  t.ok(['ERR_UNKNOWN_FILE_EXTENSION', 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX'].includes(error?.code), error?.code)
 })
 
 t.test('.ts route files with TypeScript-only syntax load and answer', async (t) => {
@@ -81,6 +89,7 @@ for (const [label, packageJson] of [
       'app/one/route.ts': "import { id } from '../../lib/id.ts'\nexport async function GET (): Promise<Response> { return Response.json({ id }) }\n",
       'app/two/route.ts': "import { id } from '../../lib/id.ts'\nexport async function GET (): Promise<Response> { return Response.json({ id }) }\n",
       'lib/id.ts': 'export const id: number = Math.random()\n',
+      'lib/kind.ts': "export enum Kind { A = 'a' }\n",
       'app/plain/route.mjs': "export async function GET () { return new Response('mjs') }\n"
     }, { packageJson })
     const app = await start(t, path.join(root, 'app'))
@@ -91,8 +100,9 @@ for (const [label, packageJson] of [
     t.type(one, 'number')
     t.equal((await app.inject('/two')).json().id, one, 'one helper instance')
     t.equal((await app.inject('/plain')).body, 'mjs')
-    // tsx stays scoped to the route files: the app's own require() of a .ts file is not transpiled.
-    t.throws(() => createRequire(import.meta.url)(path.join(root, 'lib/id.ts')), SyntaxError,
+    // tsx stays scoped to the route files: the app's own require() of a .ts file is not compiled
+    // (an enum: no Node strips it, so Node 22 and 24 reject it as Node 20 does).
+    t.throws(() => createRequire(import.meta.url)(path.join(root, 'lib/kind.ts')), SyntaxError,
       "the app's own require() of a .ts file is not transpiled")
   })
 }
@@ -178,4 +188,153 @@ t.test('a failing route file stops every route, not just its own', async (t) => 
   const error = await app.ready().then(() => null, (error) => error)
   t.equal(error?.code, 'FRH_ERR_MODULE_LOAD')
   t.match(error?.message, "'zzz/route.ts'")
+})
+
+// What a Next.js app's route files lean on: its compiler's resolution and TypeScript/JSX support.
+// The tiny JSX runtime stands in for React: tsconfig's jsxImportSource points at it. `counter` is a
+// package the host app imports too: route files must see the host's instance of it, and of
+// `next/server` (this package, through the npm alias); `legacy` is a CommonJS package.
+const bundlerTree = {
+  'node_modules/counter/package.json': JSON.stringify({ name: 'counter', version: '1.0.0', type: 'module', main: 'index.js' }),
+  'node_modules/counter/index.js': 'export const state = { n: 0 }\n',
+  'node_modules/legacy/package.json': JSON.stringify({ name: 'legacy', version: '1.0.0' }),
+  'node_modules/legacy/index.js': "exports.greet = () => 'hi'\n",
+  'app/shared/route.ts': "import { NextRequest } from 'next/server'\nimport { state } from 'counter'\nimport { greet } from 'legacy'\nexport async function GET (request: NextRequest) { return Response.json({ next: request instanceof NextRequest, n: state.n, greet: greet() }) }\n",
+  'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@/*': ['./src/*'] }, jsx: 'react-jsx', jsxImportSource: 'tiny-jsx' } }),
+  'node_modules/tiny-jsx/package.json': JSON.stringify({ name: 'tiny-jsx', version: '1.0.0' }),
+  'node_modules/tiny-jsx/jsx-runtime.js': "const jsx = (type, props) => ({ type, props })\nmodule.exports = { jsx, jsxs: jsx, Fragment: 'fragment' }\n",
+  'src/db.ts': "export const rows: string[] = ['a', 'b']\n",
+  'src/store/index.ts': "export const store = 'directory import'\n",
+  'src/colors.ts': "export enum Color { Red = 'red', Blue = 'blue' }\nexport class Palette { constructor (public readonly main: Color) {} }\n",
+  'src/lib/config.ts': "export const config = { from: 'baseUrl' }\n",
+  'app/extensionless/route.ts': "import { rows } from '../../src/db'\nexport async function GET () { return Response.json({ rows }) }\n",
+  'app/directory/route.ts': "import { store } from '../../src/store'\nexport async function GET () { return Response.json({ store }) }\n",
+  'app/alias/route.ts': "import { rows } from '@/db'\nimport { config } from 'src/lib/config'\nexport async function GET () { return Response.json({ rows, ...config }) }\n",
+  'app/enum/route.ts': "import { Color, Palette } from '@/colors'\nexport async function GET () { return Response.json({ main: new Palette(Color.Blue).main }) }\n",
+  'app/jsx/route.tsx': "const Tag = ({ label }: { label: string }) => <b>{label}</b>\nexport async function GET () { return Response.json(<Tag label='hi' />) }\n",
+  'app/js/route.js': "import { rows } from '../../src/db'\nexport async function GET () { return Response.json({ js: rows }) }\n"
+}
+
+const bundlerAnswers = {
+  '/shared': { next: true, n: 5, greet: 'hi' },
+  '/extensionless': { rows: ['a', 'b'] },
+  '/directory': { store: 'directory import' },
+  '/alias': { rows: ['a', 'b'], from: 'baseUrl' },
+  '/enum': { main: 'blue' },
+  '/jsx': { type: 'Tag', props: { label: 'hi' } },
+  '/js': { js: ['a', 'b'] }
+}
+
+for (const [label, packageJson] of [
+  ['"type": "module"', { name: 'next-app', type: 'module' }],
+  ['"type": "commonjs"', { name: 'next-app', type: 'commonjs' }],
+  ['no "type"', { name: 'next-app' }]
+]) {
+  t.test(`route files resolve and compile as Next's compiler does, in a host app with ${label}`, async (t) => {
+    const root = makeTree(t, bundlerTree, { packageJson })
+    t.not(process.cwd(), root, "the process runs from another folder than the app's (with a tsconfig of its own)")
+    fs.symlinkSync(packageRoot, path.join(root, 'node_modules/next'), 'dir')
+    const counter = await import(pathToFileURL(path.join(root, 'node_modules/counter/index.js')).href)
+    counter.state.n = 5
+    const app = await start(t, path.join(root, 'app'))
+    for (const [url, expected] of Object.entries(bundlerAnswers)) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, 200, `${url} answers`)
+      // The JSX element's type is the component function, which JSON drops: compare what remains.
+      const body = res.json()
+      if (url === '/jsx') body.type = 'Tag'
+      t.same(body, expected, url)
+    }
+  })
+}
+
+t.test('the tsconfig nearest to dir is the one used, not the one in the process directory', async (t) => {
+  const root = makeTree(t, {
+    'service/tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '~/*': ['./server/*'] } } }),
+    'service/server/answer.ts': 'export const answer: number = 42\n',
+    'service/app/api/route.ts': "import { answer } from '~/answer'\nexport const GET = () => Response.json({ answer })\n",
+    'other/tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '~/*': ['./elsewhere/*'] } } }),
+    'other/app/api/route.ts': "import { answer } from '~/answer'\nexport const GET = () => Response.json({ answer })\n",
+    'other/elsewhere/answer.ts': "export const answer: string = 'other'\n"
+  })
+  const service = await start(t, path.join(root, 'service/app'))
+  t.same((await service.inject('/api')).json(), { answer: 42 })
+  const other = await start(t, path.join(root, 'other/app'))
+  t.same((await other.inject('/api')).json(), { answer: 'other' }, 'each registration reads its own config')
+})
+
+t.test('a route.tsx or route.jsx file is a route', async (t) => {
+  const root = makeTree(t, {
+    'app/a/route.tsx': "/** @jsx h */\nconst h = (tag: string) => tag\nexport const GET = () => new Response(<main />)\n",
+    'app/b/route.jsx': "/** @jsx h */\nconst h = (tag) => tag\nexport const GET = () => new Response(<section />)\n"
+  })
+  const app = await start(t, path.join(root, 'app'))
+  t.equal((await app.inject('/a')).body, 'main')
+  t.equal((await app.inject('/b')).body, 'section')
+})
+
+t.test('a host app already running under tsx loads route files the same way', async (t) => {
+  const root = makeTree(t, {
+    ...bundlerTree,
+    'server.ts': `import Fastify from 'fastify'
+import routeHandlers from 'fastify-route-handlers'
+import { state } from 'counter'
+import { rows } from './src/db'
+state.n = 5
+const port: number = 0
+const app = Fastify()
+await app.register(routeHandlers, { dir: new URL('./app', import.meta.url).pathname })
+const answers: Record<string, unknown> = { host: rows, port }
+for (const url of ${JSON.stringify(Object.keys(bundlerAnswers))}) answers[url] = (await app.inject(url)).json()
+await app.close()
+console.log(JSON.stringify(answers))
+`
+  }, { packageJson: { name: 'tsx-host', type: 'module' } })
+  const modules = path.join(root, 'node_modules')
+  for (const name of ['fastify', 'tsx']) fs.symlinkSync(path.join(packageRoot, 'node_modules', name), path.join(modules, name), 'dir')
+  fs.symlinkSync(packageRoot, path.join(modules, 'fastify-route-handlers'), 'dir')
+  fs.symlinkSync(packageRoot, path.join(modules, 'next'), 'dir')
+
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: root })
+  const answers = JSON.parse(stdout)
+  t.same(answers.host, ['a', 'b'], "the host's own .ts runs under its tsx")
+  t.equal(answers.port, 0)
+  answers['/jsx'].type = 'Tag'
+  for (const [url, expected] of Object.entries(bundlerAnswers)) t.same(answers[url], expected, url)
+})
+
+t.test("loader: 'native' imports route files with Node alone", async (t) => {
+  const root = makeTree(t, {
+    'app/compiled/route.js': "import { id } from '../../lib/id.js'\nexport const GET = () => Response.json({ id })\n",
+    'lib/id.js': 'export const id = 7\n'
+  })
+  const app = await start(t, path.join(root, 'app'), { loader: 'native' })
+  t.same((await app.inject('/compiled')).json(), { id: 7 })
+
+  const extensionless = makeTree(t, {
+    'app/x/route.js': "import { id } from '../../lib/id'\nexport const GET = () => Response.json({ id })\n",
+    'lib/id.js': 'export const id = 7\n'
+  })
+  const error = await readyError(t, path.join(extensionless, 'app'), { loader: 'native' })
+  t.equal(error?.code, 'FRH_ERR_MODULE_LOAD', "Node's own resolution: no extensionless imports")
+  t.equal(error?.cause?.code, 'ERR_MODULE_NOT_FOUND')
+  const withTsx = await start(t, path.join(extensionless, 'app'))
+  t.same((await withTsx.inject('/x')).json(), { id: 7 }, "the same tree loads with 'tsx'")
+
+  const jsx = makeTree(t, { 'app/j/route.tsx': "/** @jsx h */\nconst h = (tag: string) => tag\nexport const GET = () => new Response(<i />)\n" })
+  const jsxError = await readyError(t, path.join(jsx, 'app'), { loader: 'native' })
+  t.equal(jsxError?.code, 'FRH_ERR_MODULE_LOAD', 'no Node runs .tsx natively')
+  t.match(jsxError?.message, "'j/route.tsx'")
+  t.match(jsxError?.message, "loader: 'native'", 'the message says which loader ran and what to do')
+})
+
+t.test('loader must be tsx or native', async (t) => {
+  for (const loader of ['esbuild', null, true]) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    app.register(routeHandlers, { dir, loader })
+    const error = await app.ready().then(() => null, (error) => error)
+    t.equal(error?.code, 'FRH_ERR_OPTS_INVALID', String(loader))
+    t.match(error?.message, 'loader')
+  }
 })

@@ -1,7 +1,7 @@
 // Type tests for the public API: compiled with `tsc --noEmit` (npm run test:types).
 // Lines marked @ts-expect-error must fail to compile; the rest must compile.
 import Fastify from 'fastify'
-import routeHandlers, { type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
+import routeHandlers, { type ModuleLoader, type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
 import { NextResponse, NextRequest, type Params } from 'fastify-route-handlers/server'
 import { cookies, headers } from 'fastify-route-handlers/headers'
 import { notFound, permanentRedirect, redirect } from 'fastify-route-handlers/navigation'
@@ -13,6 +13,11 @@ await app.register(routeHandlers, { dir: 'app', trailingSlash: true, dev: false,
 await app.register(routeHandlers, {})
 // @ts-expect-error trailingSlash is a boolean
 await app.register(routeHandlers, { dir: 'app', trailingSlash: 'yes' })
+await app.register(routeHandlers, { dir: 'dist/app', loader: 'native' })
+const loader: ModuleLoader = 'tsx'
+void loader
+// @ts-expect-error loader is 'tsx' or 'native'
+await app.register(routeHandlers, { dir: 'app', loader: 'esbuild' })
 
 const options: RouteHandlersOptions = { dir: 'app' }
 void options

@@ -1,0 +1,110 @@
+import * as nodeModule from 'node:module'
+
+/**
+ * tsx's namespaced hooks put every module a route file reaches in the namespace, packages
+ * included, so a route's `next/server` or database client would be a second instance beside the
+ * host app's, and `instanceof NextRequest` false. This resolve hook hands packages back to Node:
+ * a bare specifier that Node resolves, by its own rules, to the same JavaScript file it resolves
+ * to in the namespace, is loaded as Node loads it, once per process. App modules (relative
+ * imports, tsconfig `paths`, `#imports`) and packages that ship TypeScript stay in the namespace.
+ *
+ * The hook acts only when the importing module is in one of our namespaces; every other
+ * resolution passes straight through.
+ */
+
+/** What tsx adds to the URL (ESM) or file name (CommonJS) of each module in our namespaces. */
+const ourNamespace = 'tsx-namespace=fastify-route-handlers'
+const ourCommonJsNamespace = '?namespace=fastify-route-handlers'
+const javaScriptFile = /\.(?:js|mjs|cjs|json)$/
+// Relative, absolute, subpath imports (`#x`) and URLs are not packages.
+const notBare = /^(?:\.|\/|#|[a-zA-Z][a-zA-Z\d+.-]*:)/
+
+interface ResolveContext { parentURL?: string, conditions?: string[], importAttributes?: Record<string, string> }
+interface ResolveResult { url: string, format?: string | null, shortCircuit?: boolean }
+type NextResolve<R> = (specifier: string, context?: ResolveContext) => R
+
+function pathOf (url: string): string {
+  const query = url.indexOf('?')
+  const path = query === -1 ? url : url.slice(0, query)
+  // tsx marks a CommonJS module reached from ESM by an escaped `?` inside the path.
+  const marked = path.indexOf('%3F')
+  return marked === -1 ? path : path.slice(0, marked)
+}
+
+function withoutNamespace (url: string): string {
+  const parsed = new URL(url)
+  parsed.searchParams.delete('tsx-namespace')
+  return parsed.href
+}
+
+/** Whether to ask Node for its own resolution of `specifier` and compare. */
+function mayBeShared (specifier: string, parentURL: string | undefined): parentURL is string {
+  return parentURL?.includes(ourNamespace) === true && !notBare.test(specifier)
+}
+
+/** The plain resolution, when it names the same JavaScript file as the namespaced one. */
+function sharedResult (namespaced: ResolveResult, plain: ResolveResult | undefined): ResolveResult {
+  if (plain === undefined || !namespaced.url.includes(ourNamespace)) return namespaced
+  const file = pathOf(namespaced.url)
+  return javaScriptFile.test(file) && pathOf(plain.url) === file ? plain : namespaced
+}
+
+/** The hook for `module.register()`, run off-thread where `module.registerHooks` is missing. */
+export async function resolve (specifier: string, context: ResolveContext, nextResolve: NextResolve<Promise<ResolveResult>>): Promise<ResolveResult> {
+  // tsx rewrites the context it is given: each call gets a copy.
+  const parentURL = context.parentURL
+  const namespaced = await nextResolve(specifier, { ...context })
+  if (!mayBeShared(specifier, parentURL)) return namespaced
+  const plain = await nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) }).catch(() => undefined)
+  return sharedResult(namespaced, plain)
+}
+
+function resolveSync (specifier: string, context: ResolveContext, nextResolve: NextResolve<ResolveResult>): ResolveResult {
+  const parentURL = context.parentURL
+  const namespaced = nextResolve(specifier, { ...context })
+  if (!mayBeShared(specifier, parentURL)) return namespaced
+  let plain: ResolveResult | undefined
+  try {
+    plain = nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) })
+  } catch {}
+  return sharedResult(namespaced, plain)
+}
+
+type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string
+const Module = nodeModule.Module as unknown as { _resolveFilename: ResolveFilename }
+let plainResolveFilename: ResolveFilename | undefined
+
+/**
+ * The same rule for tsx's CommonJS hook (route files compiled to CommonJS in a host app without
+ * `"type": "module"`): call before each `tsx/cjs/api` register, and `wrapRequire()` after it.
+ */
+export function beforeRequireHook (): void {
+  plainResolveFilename ??= Module._resolveFilename
+}
+
+/** Wrap the resolver tsx just installed, so that the rule runs on its answers. */
+export function wrapRequire (): void {
+  const plain = plainResolveFilename!
+  const tsxResolve = Module._resolveFilename
+  Module._resolveFilename = function (this: unknown, request: string, parent: unknown, ...rest: unknown[]): string {
+    const resolved = tsxResolve.call(this, request, parent, ...rest)
+    const query = resolved.indexOf(ourCommonJsNamespace)
+    if (query === -1 || notBare.test(request) || !javaScriptFile.test(resolved.slice(0, query))) return resolved
+    let own: string | undefined
+    try {
+      own = plain.call(this, request, parent, ...rest)
+    } catch {}
+    return own === resolved.slice(0, query) ? own : resolved
+  }
+}
+
+/**
+ * Register the hook after each tsx namespace's hooks, so that it runs before them (hooks run
+ * last-registered first). In-thread hooks (`registerHooks`, Node 22.15+) run before off-thread
+ * ones, so it also precedes a tsx that registered off-thread.
+ */
+export function sharePackages (): void {
+  const { registerHooks } = nodeModule as { registerHooks?: (hooks: { resolve: typeof resolveSync }) => unknown }
+  if (typeof registerHooks === 'function') registerHooks({ resolve: resolveSync })
+  else nodeModule.register(import.meta.url)
+}
