@@ -14,6 +14,7 @@ import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } fro
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { splitRawUrl, type RequestEnv } from './request.js'
 import { overrideGlobalResponse } from './response.js'
+import { overrideGlobalRequest } from './global-request.js'
 // For its side effect: keeps Node's nextTick fast in this process (see the file).
 import './tick-shape.js'
 
@@ -288,6 +289,10 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
   if (opts.overrideGlobalResponse) {
     const release = overrideGlobalResponse()
     fastify.addHook('onClose', async function restoreGlobalResponse () { release() })
+  }
+  if (opts.overrideGlobalRequest) {
+    const release = overrideGlobalRequest()
+    fastify.addHook('onClose', async function restoreGlobalRequest () { release() })
   }
   if (!fastify.hasDecorator('routeHandlersCache')) {
     const caches: ResponseCache[] = []

@@ -1,4 +1,6 @@
 import { RequestCookies } from './cookies.js'
+import { unwrapRequest } from './global-request.js'
+import { NativeRequest } from './native.js'
 import { NextURL, targetOf } from './next-url.js'
 
 /**
@@ -6,9 +8,13 @@ import { NextURL, targetOf } from './next-url.js'
  * build requests themselves. Route handlers receive a lazier subclass (see `request.ts`) that
  * passes `instanceof NextRequest` too.
  */
-export class NextRequest extends Request {
+export class NextRequest extends NativeRequest {
   #nextUrl: NextURL | undefined
   #cookies: RequestCookies | undefined
+
+  constructor (input: RequestInfo | URL, init?: RequestInit) {
+    super(unwrapRequest(input), init)
+  }
 
   get nextUrl (): NextURL {
     if (this.#nextUrl === undefined) {

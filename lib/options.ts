@@ -70,6 +70,15 @@ export interface RouteHandlersOptions {
    */
   overrideGlobalResponse?: boolean
   /**
+   * Replace `globalThis.Request` with undici's Request extended to accept the request a handler
+   * receives, so `new Request(request, init)` copies it as the Fetch standard says. The handler's
+   * request is lazy (its parts are built on first read), and undici's own constructor cannot read
+   * it on Node 22 and later. It passes `instanceof Request`, as undici's Requests still do.
+   * Restored when the last app that asked for it closes.
+   * @default true
+   */
+  overrideGlobalRequest?: boolean
+  /**
    * Next.js 14's data cache: `fetch()` inside route handlers honours `next: { revalidate, tags }`
    * and `cache`, keeping results in the response cache's store. `globalThis.fetch` is wrapped while
    * the app runs; outside route handlers it behaves exactly as Node's. `false` leaves `fetch` alone.
@@ -98,6 +107,7 @@ export interface ResolvedOptions {
   readonly prerender: boolean
   readonly cacheControl: boolean
   readonly overrideGlobalResponse: boolean
+  readonly overrideGlobalRequest: boolean
   readonly fetchCache: boolean
 }
 
@@ -112,10 +122,11 @@ const defaults = {
   prerender: true,
   cacheControl: true,
   overrideGlobalResponse: true,
+  overrideGlobalRequest: true,
   fetchCache: true
 } as const
 
-const knownOptions = new Set(['dir', 'loader', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'fetchCache'])
+const knownOptions = new Set(['dir', 'loader', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'overrideGlobalRequest', 'fetchCache'])
 const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'storeTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
 const fastifyRegisterOptions = new Set(['prefix', 'logLevel', 'logSerializers'])
@@ -173,11 +184,13 @@ export function normalizeOptions (options: unknown): ResolvedOptions {
   if (typeof cacheControl !== 'boolean') throw new FRH_ERR_OPTS_INVALID('cacheControl', 'a boolean', describe(cacheControl))
   const overrideGlobalResponse = opts.overrideGlobalResponse ?? defaults.overrideGlobalResponse
   if (typeof overrideGlobalResponse !== 'boolean') throw new FRH_ERR_OPTS_INVALID('overrideGlobalResponse', 'a boolean', describe(overrideGlobalResponse))
+  const overrideGlobalRequest = opts.overrideGlobalRequest ?? defaults.overrideGlobalRequest
+  if (typeof overrideGlobalRequest !== 'boolean') throw new FRH_ERR_OPTS_INVALID('overrideGlobalRequest', 'a boolean', describe(overrideGlobalRequest))
   const fetchCache = opts.fetchCache ?? defaults.fetchCache
   if (typeof fetchCache !== 'boolean') throw new FRH_ERR_OPTS_INVALID('fetchCache', 'a boolean', describe(fetchCache))
   const cache = normalizeCacheOptions(opts.cache)
   // As `next dev`: nothing is cached in dev (the options are still validated above).
-  return Object.freeze({ dir, loader, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse, fetchCache })
+  return Object.freeze({ dir, loader, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse, overrideGlobalRequest, fetchCache })
 }
 
 function positiveInteger (name: string, value: unknown, fallback: number): number {

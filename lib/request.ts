@@ -6,6 +6,7 @@ import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
 import { NextURL, type NextUrlParts } from './next-url.js'
 import { delegateToReal } from './delegate.js'
+import { kMaterialize } from './global-request.js'
 import { NativeRequest } from './native.js'
 import { isToken } from './token.js'
 
@@ -32,7 +33,6 @@ function isSafeHost (host: unknown): host is string {
   return lastHostSafe
 }
 
-const kMaterialize = Symbol('materialize')
 
 /**
  * What `nextUrl` is made of, for one request. Protocol and host are asked of Fastify only when read

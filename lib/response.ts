@@ -1,4 +1,5 @@
 import { ResponseCookies } from './cookies.js'
+import { overrideGlobal } from './global-override.js'
 import { NativeResponse } from './native.js'
 
 /**
@@ -251,24 +252,10 @@ export class GlobalResponse<Body = unknown> extends LightResponse<Body> {
   }
 }
 
-const kOverride = Symbol.for('fastify-route-handlers.global-response')
-const globals = globalThis as unknown as Record<symbol, { users: number } | undefined>
-
 /**
  * Make `globalThis.Response` the lightweight Response while at least one app asks for it; the
- * last `release()` restores undici's (unless something else replaced the global meanwhile).
+ * last `release()` restores undici's.
  */
 export function overrideGlobalResponse (): () => void {
-  const override = globals[kOverride] ??= { users: 0 }
-  if (override.users++ === 0) {
-    Object.defineProperty(globalThis, 'Response', { value: GlobalResponse, writable: true, configurable: true, enumerable: false })
-  }
-  let released = false
-  return function release () {
-    if (released) return
-    released = true
-    if (--override.users === 0 && globalThis.Response === (GlobalResponse as unknown as typeof Response)) {
-      Object.defineProperty(globalThis, 'Response', { value: NativeResponse, writable: true, configurable: true, enumerable: false })
-    }
-  }
+  return overrideGlobal('Response', GlobalResponse, NativeResponse)
 }

@@ -4,6 +4,9 @@ import t from 'tap'
 import { NextRequest } from '../dist/server.js'
 import { build, connect, listen, rawRequest } from './fixtures/request/helpers.js'
 
+// Captured before any app replaced the global (overrideGlobalRequest): undici's own class.
+const NativeRequest = globalThis.Request
+
 t.test('the request is a Request and a NextRequest, and nextUrl is a URL', async (t) => {
   const { app } = await build(t)
   const res = await app.inject('/inspect/7')
@@ -16,7 +19,7 @@ t.test('the request is a Request and a NextRequest, and nextUrl is a URL', async
   t.same(seen.params, { id: '7' })
   // The class the handler checked against is the one route files import.
   t.equal(typeof NextRequest, 'function')
-  t.equal(Object.getPrototypeOf(NextRequest.prototype), Request.prototype)
+  t.equal(Object.getPrototypeOf(NextRequest.prototype), NativeRequest.prototype)
 })
 
 t.test('new Request(request) keeps method, url, headers and body', async (t) => {

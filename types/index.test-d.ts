@@ -13,11 +13,13 @@ await app.register(routeHandlers, { dir: 'app', trailingSlash: true, dev: false,
 await app.register(routeHandlers, {})
 // @ts-expect-error trailingSlash is a boolean
 await app.register(routeHandlers, { dir: 'app', trailingSlash: 'yes' })
-await app.register(routeHandlers, { dir: 'dist/app', loader: 'native' })
+await app.register(routeHandlers, { dir: 'dist/app', loader: 'native', overrideGlobalRequest: false })
 const loader: ModuleLoader = 'tsx'
 void loader
 // @ts-expect-error loader is 'tsx' or 'native'
 await app.register(routeHandlers, { dir: 'app', loader: 'esbuild' })
+// @ts-expect-error overrideGlobalRequest is a boolean
+await app.register(routeHandlers, { dir: 'app', overrideGlobalRequest: 1 })
 
 const options: RouteHandlersOptions = { dir: 'app' }
 void options

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { isThenable } from '../async.js'
 import { sharedContext, type RequestStore } from '../context.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
+import { unwrapRequest } from '../global-request.js'
 import { NativeResponse } from '../native.js'
 import type { ResponseCache } from './response-cache.js'
 import type { CacheEntry } from './store.js'
@@ -150,6 +151,7 @@ function replay (entry: CacheEntry): Response {
  * `cache: 'no-store'` or `next: { revalidate: 0 }` skip the cache and make the route dynamic.
  */
 export async function cachedFetch (input: RequestInfo | URL, init?: RequestInit & { next?: NextFetchOptions }): Promise<Response> {
+  input = unwrapRequest(input)
   const fetchNow = originalFetch()
   const store = sharedContext.storage.getStore()
   if (store === undefined || store.cache === undefined) return fetchNow(input, init)
