@@ -19,6 +19,10 @@ import { executionAsyncResource } from 'node:async_hooks'
  * profiled process kept `nextTick` at plain Fastify's cost. The cost is one small
  * object per process. Inside a tick callback `executionAsyncResource()` is that tick's entry.
  * Recorded under a registered symbol so every copy of this package holds the same one.
+ *
+ * Only on Node 20, where it was measured: on Node 22 and 24 a later entry does not keep the
+ * first one's map even with it held, so the held entry would be a process-wide effect with no
+ * shown gain.
  */
 const kTickEntry = Symbol.for('fastify-route-handlers.tick-entry')
 const globals = globalThis as unknown as Record<symbol, object | null | undefined>
@@ -28,7 +32,9 @@ export function keptTickEntry (): object | null | undefined {
   return globals[kTickEntry]
 }
 
-if (globals[kTickEntry] === undefined) {
+const measuredOnThisNode = Number(process.versions.node.split('.')[0]) < 22
+
+if (measuredOnThisNode && globals[kTickEntry] === undefined) {
   globals[kTickEntry] = null
   process.nextTick(function keepTickEntry () {
     globals[kTickEntry] = executionAsyncResource()
