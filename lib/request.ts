@@ -277,6 +277,15 @@ export class RouteRequest {
     return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': contentType } }).formData()
   }
 
+  /**
+   * What `console.log(request)` shows. undici's own inspect reads the private fields of a real
+   * Request (Node 22 and later), so it must not run on this object.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')] (_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    const { method, url, headers, bodyUsed, nextUrl, cookies } = this
+    return `NextRequest ${inspect({ method, url, headers, bodyUsed, nextUrl, cookies }, options)}`
+  }
+
   clone (): Request {
     this.#track?.('request.clone')
     return this[kMaterialize]().clone()

@@ -348,3 +348,16 @@ t.test('a handler that reads only params never builds Headers from the request',
   const eager = await app.inject({ method: 'POST', url: '/params-only/3', headers: { 'x-bad': 'a\0b' } })
   t.equal(eager.statusCode, 500)
 })
+
+t.test('console.log(request) prints the request on every Node version, and leaves its body to read', async (t) => {
+  const { app } = await build(t)
+  const res = await app.inject({ method: 'POST', url: '/log?q=1', headers: { host: 'example.com', 'x-test': 'shown' }, payload: 'still here' })
+  t.equal(res.statusCode, 200)
+  const { printed, text } = res.json()
+  t.match(printed, /^NextRequest \{/)
+  t.match(printed, "method: 'POST'")
+  t.match(printed, "url: 'http://example.com/log?q=1'")
+  t.match(printed, "'x-test': 'shown'")
+  t.match(printed, 'bodyUsed: false')
+  t.equal(text, 'still here')
+})
