@@ -9,7 +9,6 @@ import type { RouteFile } from './discover.js'
 export const HTTP_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH'] as const
 export type HttpMethod = typeof HTTP_METHODS[number]
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRouteHandler = (request: any, context: any) => unknown
 
 export interface RouteModule {

@@ -122,24 +122,26 @@ for (const key of ['append', 'delete', 'set', 'sort']) {
     writable: true,
     enumerable: true,
     configurable: true,
-    value: { [key] (this: LazySearchParams) {
-      method.apply(copyOf(this), arguments as unknown as unknown[])
-      this[kChanged] = true
-    } }[key]
+    value: {
+      [key] (this: LazySearchParams) {
+        method.apply(copyOf(this), arguments as unknown as unknown[])
+        this[kChanged] = true
+      }
+    }[key]
   })
 }
 // keys, values, entries, the iterator, size, toString, inspect: each runs on the real copy, and
 // `searchParams.constructor` is `URLSearchParams`.
 delegateToReal(LazySearchParams.prototype, URLSearchParams, copyOf)
 
-interface LazySearchParamsShell { [kInit]: string, [kStart]: number, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
-const LazySearchParamsShell = function (this: LazySearchParamsShell, init: string, start: number, plain: boolean) {
+interface LazySearchParamsFields { [kInit]: string, [kStart]: number, [kPlain]: boolean, [kCopy]: URLSearchParams | undefined, [kChanged]: boolean }
+const LazySearchParamsShell = function (this: LazySearchParamsFields, init: string, start: number, plain: boolean) {
   pointAt(this, init, start, plain)
 } as unknown as new (init: string, start: number, plain: boolean) => LazySearchParams
 LazySearchParamsShell.prototype = LazySearchParams.prototype
 
 /** Every field of a lazy searchParams, for a new one and for one the URL's setters point elsewhere. */
-function pointAt (params: LazySearchParamsShell, init: string, start: number, plain: boolean): void {
+function pointAt (params: LazySearchParamsFields, init: string, start: number, plain: boolean): void {
   params[kInit] = init
   params[kStart] = start
   params[kPlain] = plain

@@ -33,7 +33,6 @@ function isSafeHost (host: unknown): host is string {
   return lastHostSafe
 }
 
-
 /**
  * What `nextUrl` is made of, for one request. Protocol and host are asked of Fastify only when read
  * (origin, href, a full URL): most handlers read the path and query only.
@@ -366,8 +365,8 @@ class LazyHeaders extends Headers {
 // is `Headers`, so `new headers.constructor(headers)` copies.
 delegateToReal(LazyHeaders.prototype, Headers, filled)
 
-interface LazyHeadersShell { [kRawHeaders]: IncomingHttpHeaders | undefined, [kHeadersCopy]: Headers | undefined }
-const LazyHeadersShell = function (this: LazyHeadersShell, raw: IncomingHttpHeaders) {
+interface LazyHeadersFields { [kRawHeaders]: IncomingHttpHeaders | undefined, [kHeadersCopy]: Headers | undefined }
+const LazyHeadersShell = function (this: LazyHeadersFields, raw: IncomingHttpHeaders) {
   this[kRawHeaders] = raw
   this[kHeadersCopy] = undefined
 } as unknown as new (raw: IncomingHttpHeaders) => LazyHeaders

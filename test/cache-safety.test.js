@@ -229,7 +229,7 @@ t.test('long paths listed by generateStaticParams are prerendered under their bo
   t.equal((await app.inject('/files/short')).headers['x-nextjs-cache'], 'HIT')
 })
 
-t.test("one client disconnecting does not cancel a generation others wait on (real sockets)", async (t) => {
+t.test('one client disconnecting does not cancel a generation others wait on (real sockets)', async (t) => {
   const closed = []
   const { app } = await build(t, {
     setup: (app) => app.addHook('onRequest', (_request, reply, done) => {

@@ -265,8 +265,8 @@ t.test('the tsconfig nearest to dir is the one used, not the one in the process 
 
 t.test('a route.tsx or route.jsx file is a route', async (t) => {
   const root = makeTree(t, {
-    'app/a/route.tsx': "/** @jsx h */\nconst h = (tag: string) => tag\nexport const GET = () => new Response(<main />)\n",
-    'app/b/route.jsx': "/** @jsx h */\nconst h = (tag) => tag\nexport const GET = () => new Response(<section />)\n"
+    'app/a/route.tsx': '/** @jsx h */\nconst h = (tag: string) => tag\nexport const GET = () => new Response(<main />)\n',
+    'app/b/route.jsx': '/** @jsx h */\nconst h = (tag) => tag\nexport const GET = () => new Response(<section />)\n'
   })
   const app = await start(t, path.join(root, 'app'))
   t.equal((await app.inject('/a')).body, 'main')
@@ -321,7 +321,7 @@ t.test("loader: 'native' imports route files with Node alone", async (t) => {
   const withTsx = await start(t, path.join(extensionless, 'app'))
   t.same((await withTsx.inject('/x')).json(), { id: 7 }, "the same tree loads with 'tsx'")
 
-  const jsx = makeTree(t, { 'app/j/route.tsx': "/** @jsx h */\nconst h = (tag: string) => tag\nexport const GET = () => new Response(<i />)\n" })
+  const jsx = makeTree(t, { 'app/j/route.tsx': '/** @jsx h */\nconst h = (tag: string) => tag\nexport const GET = () => new Response(<i />)\n' })
   const jsxError = await readyError(t, path.join(jsx, 'app'), { loader: 'native' })
   t.equal(jsxError?.code, 'FRH_ERR_MODULE_LOAD', 'no Node runs .tsx natively')
   t.match(jsxError?.message, "'j/route.tsx'")

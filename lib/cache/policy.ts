@@ -120,7 +120,7 @@ export function routePolicy (module: RouteModule, pattern: RoutePattern, config:
     if (other !== undefined) return no(`exports ${other}, which cannot be statically generated`)
   }
   if (mode === 'dynamic') {
-    const optedIn = forceStatic || config.dynamic === 'error' || config.revalidate === false && 'revalidate' in module.exports ||
+    const optedIn = forceStatic || config.dynamic === 'error' || (config.revalidate === false && 'revalidate' in module.exports) ||
       (typeof config.revalidate === 'number' && config.revalidate > 0) || config.generateStaticParams !== undefined
     if (!optedIn) return no("caching: 'dynamic' and the route does not opt in")
   }
