@@ -37,6 +37,8 @@ interface SharedContext {
   idleMs?: number
   /** Whether the storage's hooks are on, as far as this module turned them on or off. */
   hooksOn?: boolean
+  /** Registered apps: when the last one closes, every effect of the store ends. */
+  apps?: number
 }
 
 // On globalThis under a registered symbol: a route file loaded through tsx, or a second copy of
@@ -46,11 +48,34 @@ const globals = globalThis as unknown as Record<symbol, SharedContext | undefine
 export const sharedContext: SharedContext = globals[kSharedContext] ??= { storage: new RequestStorage(), enabled: false }
 
 /**
- * Turn on the per-request store. Called when `fastify-route-handlers/headers` is first imported:
- * until then no handler pays for the store's async hooks, which slow every await on Node 20.
+ * Mark the per-request store as needed by every handler. Called when
+ * `fastify-route-handlers/headers` or `/cache` is first imported: until then no handler pays for
+ * the store's async hooks, which slow every await on Node 20. The import itself starts nothing:
+ * the hooks go on when a registered app runs a handler.
  */
 export function enableRequestContext (): void {
   sharedContext.enabled = true
+}
+
+/**
+ * Count an app that may run handlers in the store, until the returned release (once). When the
+ * last app closes, the storage's hooks go off, whatever `/headers` or `/cache` imports asked
+ * for: the store's effects on the process last as long as a registered app.
+ */
+export function retainRequestContext (): () => void {
+  const shared = sharedContext
+  shared.apps = (shared.apps ?? 0) + 1
+  let released = false
+  return function releaseRequestContext () {
+    if (released) return
+    released = true
+    shared.apps = (shared.apps ?? 1) - 1
+    if (shared.apps > 0) return
+    clearTimeout(shared.idleTimer)
+    shared.idleTimer = undefined
+    shared.hooksOn = false
+    shared.storage.disable()
+  }
 }
 
 /**

@@ -16,7 +16,8 @@ import { splitRawUrl, type RequestEnv } from './request.js'
 import { overrideGlobalResponse } from './response.js'
 import { overrideGlobalRequest } from './global-request.js'
 // For its side effect: keeps Node's nextTick fast in this process (see the file).
-import './tick-shape.js'
+import { retainRequestContext } from './context.js'
+import { keepTickEntry } from './tick-shape.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 // A last segment like `data.json` or `robots.txt` is a file: Next.js never adds a slash to it.
@@ -294,6 +295,9 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
     const release = overrideGlobalRequest()
     fastify.addHook('onClose', async function restoreGlobalRequest () { release() })
   }
+  const releaseContext = retainRequestContext()
+  fastify.addHook('onClose', async function releaseRequestStore () { releaseContext() })
+  keepTickEntry()
   if (!fastify.hasDecorator('routeHandlersCache')) {
     const caches: ResponseCache[] = []
     const introspection: RouteHandlersCache & { caches: ResponseCache[] } = {

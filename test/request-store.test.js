@@ -164,3 +164,17 @@ t.test('once a route imports /headers, the store is never switched off', async (
   const post = await app.inject({ method: 'POST', url: '/post', payload: { c: 3 } })
   t.equal(post.statusCode, 201)
 })
+
+t.test('when the last app closes, the store is switched off, even with /headers imported', async (t) => {
+  await upstream(t)
+  const first = await build(t)
+  const second = await build(t)
+  t.equal((await first.inject({ url: '/headers', headers: { 'x-who': 'a' } })).statusCode, 200)
+  t.equal(sharedContext.enabled, true, 'a route imports /headers')
+  t.equal(sharedContext.storage.enabled, true)
+  await first.close()
+  t.equal(sharedContext.storage.enabled, true, 'still on: the second app runs')
+  await second.close()
+  t.equal(sharedContext.storage.enabled, false, 'off once no app is left')
+  t.equal(sharedContext.hooksOn, false)
+})
