@@ -1,28 +1,21 @@
 import { executionAsyncResource } from 'node:async_hooks'
 
 /**
- * Keep one of Node's `process.nextTick` queue entries alive for the life of the process.
+ * Keep one of Node's `process.nextTick` queue entries alive for the life of the process, from the
+ * first registration of the plugin on. Node 20 only.
  *
  * Why: on Node 20 every `process.nextTick()` builds its queue entry with an object literal whose
- * first keys are computed (`{ [async_id_symbol]: ..., [trigger_async_id_symbol]: ..., callback,
- * args }`). V8 optimises that literal only while its feedback has seen a single map. The map
- * chain is held only by live entries, so a full GC at a moment when the tick queue is empty (an
- * app's startup, an idle server) can collect it; the next entry then gets a new map, the literal's
- * feedback turns megamorphic for good, and every `nextTick` goes through the runtime. An HTTP
- * request makes about ten of them (stream ends, socket writes), so a process in that state loses
- * ~4 µs per request — 15–20 % of a small JSON response, on every route of the app, ours or not
- * (`perf`: `Runtime_DefineKeyedOwnPropertyInLiteral` under the inlined `nextTick`). It happened in
- * most server processes that ran this plugin's startup (module loading, prerendering), and in
- * none of the plain Fastify processes profiled; which GC flips it was not pinned down.
+ * first keys are computed. V8 optimises that literal only while its feedback has seen a single
+ * map, and the map is held only by live entries: a full GC while the tick queue is empty (an
+ * app's startup, an idle server) can collect it, the next entry gets a new map, the literal turns
+ * megamorphic for good, and every `nextTick` of the process (about ten per HTTP request, on every
+ * route) goes through V8's runtime. Holding one entry keeps the map alive. docs/performance.md
+ * has the measurements.
  *
- * Holding one entry keeps its map, and so the literal's single map, alive: with it, every
- * profiled process kept `nextTick` at plain Fastify's cost. The cost is one small
- * object per process. Inside a tick callback `executionAsyncResource()` is that tick's entry.
- * Recorded under a registered symbol so every copy of this package holds the same one.
- *
- * Only on Node 20, where it was measured: on Node 22 and 24 a later entry does not keep the
- * first one's map even with it held, so the held entry would be a process-wide effect with no
- * shown gain.
+ * Not on Node 22 and 24: there a later entry does not keep the first one's map even with it held,
+ * so holding one would be a process-wide effect with no shown gain. Recorded under a registered
+ * symbol so every copy of this package holds the same one; inside a tick callback
+ * `executionAsyncResource()` is that tick's entry.
  */
 const kTickEntry = Symbol.for('fastify-route-handlers.tick-entry')
 const globals = globalThis as unknown as Record<symbol, object | null | undefined>
@@ -34,7 +27,9 @@ export function keptTickEntry (): object | null | undefined {
 
 const measuredOnThisNode = Number(process.versions.node.split('.')[0]) < 22
 
-if (measuredOnThisNode && globals[kTickEntry] === undefined) {
+/** Keep the entry, once per process, when an app registers the plugin (Node 20 only). */
+export function keepTickEntry (): void {
+  if (!measuredOnThisNode || globals[kTickEntry] !== undefined) return
   globals[kTickEntry] = null
   process.nextTick(function keepTickEntry () {
     globals[kTickEntry] = executionAsyncResource()

@@ -1,6 +1,8 @@
 import t from 'tap'
+import Fastify from 'fastify'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import routeHandlers from '../dist/index.js'
 
 // The plugin keeps one of Node's nextTick queue entries alive so that the entries' map survives
 // full GCs taken while the queue is empty (lib/tick-shape.ts says why that matters for speed).
@@ -8,8 +10,12 @@ import { fileURLToPath } from 'node:url'
 const index = new URL('../dist/index.js', import.meta.url).href
 const probe = `
 import { executionAsyncResource } from 'node:async_hooks'
+import Fastify from 'fastify'
 const { keptTickEntry } = await import(${JSON.stringify(new URL('../dist/tick-shape.js', import.meta.url).href)})
-await import(${JSON.stringify(index)})
+const { default: routeHandlers } = await import(${JSON.stringify(index)})
+const imported = keptTickEntry()
+const app = Fastify()
+await app.register(routeHandlers, { dir: ${JSON.stringify(fileURLToPath(new URL('./fixtures/smoke/app', import.meta.url)))} })
 const tickEntry = () => new Promise((resolve) => process.nextTick(() => resolve(executionAsyncResource())))
 const idle = () => new Promise((resolve) => setImmediate(resolve))
 await idle()
@@ -18,7 +24,8 @@ const keys = kept === null || kept === undefined ? [] : Reflect.ownKeys(kept).ma
 // Full GCs with no tick queued: without the kept entry, its map could be collected here.
 for (let i = 0; i < 3; i++) { globalThis.gc(); await idle() }
 const fresh = await tickEntry()
-process.stdout.write(JSON.stringify({ keys, sameMap: kept != null && %HaveSameMap(kept, fresh), fast: %HasFastProperties(fresh) }))
+await app.close()
+process.stdout.write(JSON.stringify({ imported: imported === undefined, keys, sameMap: kept != null && %HaveSameMap(kept, fresh), fast: %HasFastProperties(fresh) }))
 `
 
 const node20 = Number(process.versions.node.split('.')[0]) < 22
@@ -31,6 +38,7 @@ t.test('on Node 20, one nextTick entry is kept, and the entries keep its map acr
   })
   t.equal(out.status, 0, out.stderr)
   const result = JSON.parse(out.stdout)
+  t.ok(result.imported, 'importing the package keeps nothing: only a registration does')
   if (!node20) {
     t.same(result.keys, [], 'nothing is kept')
     return
@@ -41,9 +49,13 @@ t.test('on Node 20, one nextTick entry is kept, and the entries keep its map acr
   t.ok(result.fast, 'and fast properties')
 })
 
-t.test('importing the package twice keeps one entry (none after Node 20)', async (t) => {
-  const again = await import('../dist/tick-shape.js?second')
+t.test('two copies of the package keep one entry between them (none after Node 20)', async (t) => {
   const first = await import('../dist/tick-shape.js')
+  const again = await import('../dist/tick-shape.js?second')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir: fileURLToPath(new URL('./fixtures/smoke/app', import.meta.url)) })
+  again.keepTickEntry()
   await new Promise((resolve) => setImmediate(resolve))
   if (!node20) {
     t.equal(first.keptTickEntry(), undefined)
