@@ -6,6 +6,7 @@ import {
 import { kResponseState, type ResponseState } from './response.js'
 import { NativeResponse } from './native.js'
 import { isToken } from './token.js'
+import { responseStateSlot, streamStateSlot } from './undici-slots.js'
 
 /** Who produced the response: errors name the route file and the method. */
 export interface WriteContext {
@@ -28,25 +29,10 @@ const headerValueRe = /[\r\n\0]/
 // once per response.
 const validatedHeaders = new Map<string, string>()
 
-let undiciStateSlot: symbol | undefined
-for (const slot of Object.getOwnPropertySymbols(new NativeResponse(''))) {
-  if (slot.description === 'state') undiciStateSlot = slot
-}
-
-// Node's web streams keep their state under an own symbol described `kState`, on the stream and on
-// its controller. No public API tells whether a stream's source has finished (closed with all of
-// its chunks queued), so it is read from there; found by probing a closed stream at load, and
-// when Node's layout differs every stream simply counts as unfinished.
-const streamStateSlot: symbol | undefined = (() => {
-  const probe = new ReadableStream({ start (controller) { controller.close() } })
-  const slot = Object.getOwnPropertySymbols(probe).find((symbol) => symbol.description === 'kState')
-  const controller = slot === undefined ? undefined : (probe as unknown as Record<symbol, { controller?: object } | undefined>)[slot]?.controller as Record<symbol, { closeRequested?: unknown } | undefined> | undefined
-  return slot !== undefined && controller?.[slot]?.closeRequested === true ? slot : undefined
-})()
-
 /**
  * A stream whose source is done: every chunk is queued and `close()` was called, so none of the
- * source's code (`pull`, a `start` still enqueueing) runs again. Errored or cancelled: false.
+ * source's code (`pull`, a `start` still enqueueing) runs again. Errored or cancelled: false; so is
+ * every stream on a Node whose layout the probe does not know.
  */
 export function isFinishedStream (stream: ReadableStream): boolean {
   if (streamStateSlot === undefined) return false
@@ -218,8 +204,8 @@ export function hasWholeBody (response: unknown): boolean {
     return kind === 'string' || kind === 'none' || kind === 'bytes' || kind === 'params'
   }
   if (!(response instanceof NativeResponse)) return false
-  if (undiciStateSlot === undefined) return false
-  const body = (response as unknown as Record<symbol, { body?: { source?: unknown, stream?: unknown } | null } | undefined>)[undiciStateSlot]?.body
+  if (responseStateSlot === undefined) return false
+  const body = (response as unknown as Record<symbol, { body?: { source?: unknown, stream?: unknown } | null } | undefined>)[responseStateSlot]?.body
   if (body === null || body === undefined) return true
   const source = body.source
   if (typeof source === 'string' || source instanceof Uint8Array) return true
@@ -311,7 +297,7 @@ function readNative (response: Response, context: WriteContext): ResponseParts |
   if (body.locked) throw new FRH_ERR_HANDLER_BODY_USED(context.method, context.file)
   // undici keeps the string or bytes a Response was built from: send those in one write instead
   // of reading back the stream it made of them.
-  const source = undiciStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[undiciStateSlot]?.body?.source
+  const source = responseStateSlot === undefined ? undefined : (response as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>)[responseStateSlot]?.body?.source
   if (typeof source === 'string') parts.body = source
   else if (source instanceof Uint8Array) parts.body = toBuffer(source)
   else if (source instanceof Blob) return source.arrayBuffer().then((bytes) => ({ ...parts, body: Buffer.from(bytes) }))

@@ -9,6 +9,7 @@ import { delegateToReal } from './delegate.js'
 import { kMaterialize } from './global-request.js'
 import { NativeRequest } from './native.js'
 import { isToken } from './token.js'
+import { requestSlots } from './undici-slots.js'
 
 /** Per-route constants the request bridge needs; computed once at startup. */
 export interface RequestEnv {
@@ -431,7 +432,7 @@ function decodeUtf8 (bytes: Buffer): string {
 Object.setPrototypeOf(RouteRequest.prototype, NextRequest.prototype)
 // ...except undici's own code reading those slots, as `new Request(request)` does: hand it the
 // slots of the real Request, built on demand.
-for (const slot of Object.getOwnPropertySymbols(new NativeRequest('http://localhost/'))) {
+for (const slot of requestSlots) {
   Object.defineProperty(RouteRequest.prototype, slot, {
     get (this: RouteRequest) { return (this[kMaterialize]() as unknown as Record<symbol, unknown>)[slot] }
   })

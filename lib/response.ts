@@ -1,6 +1,7 @@
 import { ResponseCookies } from './cookies.js'
 import { overrideGlobal } from './global-override.js'
 import { NativeResponse } from './native.js'
+import { responseSlots } from './undici-slots.js'
 
 /**
  * A `Response` (it passes `instanceof Response`) that keeps the body and init as given and builds
@@ -226,7 +227,7 @@ export function toNative (response: LightResponse): Response {
 // above; undici's own slots are handed over from the materialised Response.
 Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype)
 Object.setPrototypeOf(LightResponse, NativeResponse)
-for (const slot of Object.getOwnPropertySymbols(new NativeResponse(null))) {
+for (const slot of responseSlots) {
   Object.defineProperty(LightResponse.prototype, slot, {
     get (this: LightResponse) { return (toNative(this) as unknown as Record<symbol, unknown>)[slot] }
   })
