@@ -84,11 +84,11 @@ export function retainRequestContext (): () => void {
  *
  * Why: on Node 20 the storage's enabled init hook runs for every promise and async resource
  * of the process, so cache hits, POST handlers and plain Fastify routes pay for the data cache's
- * store even though they never use it (POST JSON measured 0.58× plain Fastify with it on, 0.81×
- * with `fetchCache: false`). So the storage is disabled once no store work has run for `idleMs`
- * (a second), and the next `run()` enables it again. Turning the hooks off and on costs ~2 µs,
- * hence the delay rather than doing it per request. While a module that needs the store in any
- * code (`/headers`, `/cache`) is loaded, it is never disabled.
+ * store even though they never use it. So the storage is disabled once no store work has run for
+ * `idleMs` (a second), and the next `run()` enables it again. Turning the hooks off and on costs
+ * more than a request does, hence the delay rather than doing it per request. While a module that
+ * needs the store in any code (`/headers`, `/cache`) is loaded, it is disabled only when the last
+ * app closes. docs/performance.md has the measurements.
  */
 export function holdStore (): () => void {
   const shared = sharedContext

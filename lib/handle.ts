@@ -90,8 +90,8 @@ function noop (): void {}
  * a whole body (no promise, no stream still being produced), so nothing of theirs runs after
  * they return. They run with the store visible to their synchronous part only (a `fetch()` they
  * call is still cached), without the async hook that following their continuations would take:
- * on Node 20 it costs every request of the process ~10 % (see RequestStorage), a streamed one
- * ~15 %. A handler that later returns a promise or an unfinished stream is followed again from
+ * on Node 20 it slows every request of the process (see RequestStorage), a streamed one most.
+ * A handler that later returns a promise or an unfinished stream is followed again from
  * its next call on; `false` is final.
  */
 const answersSynchronously = new WeakMap<AnyRouteHandler, boolean>()

@@ -327,8 +327,8 @@ export class RouteRequest {
  * so a handler that reads one header does not pay for validating and copying all of them.
  *
  * Instances are made by `LazyHeadersShell`, a plain constructor sharing this class's prototype:
- * undici's `Headers` constructor (which a subclass must call) builds its header list and costs
- * about a thousand instructions per request, more than the header read itself. Every method of
+ * undici's `Headers` constructor (which a subclass must call) builds its header list, which costs
+ * more than the header read itself. Every method of
  * `Headers.prototype` is therefore answered by the real copy (`filled()`), never by undici's code
  * on this object, which holds none of undici's internal state.
  */
