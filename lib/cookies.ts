@@ -8,8 +8,10 @@
  */
 import { isToken } from './token.js'
 
+/** A cookie as the request sent it. */
 export interface RequestCookie { name: string, value: string }
 
+/** A cookie to set, with the `Set-Cookie` attributes Next.js's `ResponseCookie` has. */
 export interface ResponseCookie extends RequestCookie {
   path?: string
   domain?: string

@@ -1,3 +1,7 @@
+/**
+ * Every error this package throws or logs, each with a stable `FRH_ERR_*` code and, for errors
+ * answered to a client, the HTTP status Fastify sends.
+ */
 import { format } from 'node:util'
 
 /** Shape shared with @fastify/error, so Fastify's error handler picks `statusCode`. */

@@ -323,6 +323,10 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
   })
 }
 
+/**
+ * The Fastify plugin: `app.register(routeHandlers, { dir: 'app' })` registers one Fastify route
+ * per `route.ts` file under `dir`. Options: {@link RouteHandlersOptions}.
+ */
 const plugin = fp(routeHandlers, {
   fastify: '5.x',
   name: 'fastify-route-handlers'

@@ -5,6 +5,7 @@
 
 const kNavigation = Symbol.for('fastify-route-handlers.navigation')
 
+/** What a `redirect()` / `notFound()` throw carries: the status to answer and its `Location`. */
 export interface NavigationSignal { status: number, location: string | undefined }
 
 class NavigationError extends Error {

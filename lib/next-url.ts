@@ -237,6 +237,10 @@ function pairEnd (query: string, at: number): number {
   return at
 }
 
+/**
+ * `request.nextUrl`: a URL with Next.js's additions (`basePath`, `clone()`), built lazily from
+ * the request: the path and query are read where they lie, the host only when asked for.
+ */
 export class NextURL {
   [kParts]: NextUrlParts
   #url: URL | undefined

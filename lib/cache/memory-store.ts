@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache'
 import { FRH_ERR_CACHE_STORE_INVALID } from '../errors.js'
 import { entrySize, type CacheEntry, type CacheStore } from './store.js'
 
+/** Bounds of a `MemoryStore`. */
 export interface MemoryStoreOptions {
   /** Most entries kept; least recently used go first. @default 1000 */
   maxEntries?: number
@@ -9,7 +10,9 @@ export interface MemoryStoreOptions {
   maxBytes?: number
 }
 
+/** `MemoryStore`'s default `maxEntries`. */
 export const defaultMaxEntries = 1000
+/** `MemoryStore`'s default `maxBytes` (50 MiB). */
 export const defaultMaxBytes = 50 * 1024 * 1024
 
 function bound (name: string, value: unknown, fallback: number): number {

@@ -7,7 +7,9 @@ import { FRH_ERR_MODULE_CONFIG_INVALID } from '../errors.js'
 import type { RouteModule } from '../load-module.js'
 import type { RoutePattern } from '../path-pattern.js'
 
+/** A duration in seconds, as Next.js's `revalidate` counts. */
 export type Seconds = number
+/** A duration or a time in milliseconds (times: since the epoch). */
 export type Milliseconds = number
 
 /** `'static'`: Next.js 14 (GET static unless it reads the request). `'dynamic'`: Next.js 15 (opt-in). */
