@@ -7,7 +7,8 @@
 // requests, divided by their count, is its cost. A row's cpuRatio is the median over rounds of
 // baseline CPU / server CPU in the same round; the server order rotates every round. CPU time does
 // not depend on how fast the load generator runs, which other load on the machine changes;
-// req/s and p99 are kept as information.
+// req/s and p99 are kept as information. Two fresh processes of one server differ more than two
+// windows of one process do, so the defaults favour more rounds over longer runs.
 //
 // Env knobs (defaults in brackets):
 //   BENCH_NODE       Node versions to run the servers on, comma-separated majors; `self` is the
@@ -15,7 +16,7 @@
 //   BENCH_SCENARIOS  scenario names or parts of them, comma-separated [all]
 //   BENCH_SERVERS    server names or parts of them, comma-separated [plugin,hono]; each
 //                    scenario's baseline always runs
-//   BENCH_ROUNDS [5], BENCH_REQUESTS measured requests per run [4000], BENCH_WARMUP [1500],
+//   BENCH_ROUNDS [6], BENCH_REQUESTS measured requests per run [3000], BENCH_WARMUP [1500],
 //   BENCH_CONNECTIONS [50]
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -28,8 +29,8 @@ import { scenarios as allScenarios } from './scenarios.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const knob = (name, fallback, min, max) => Math.max(min, Math.min(max, Number(process.env[name] ?? fallback)))
-const ROUNDS = knob('BENCH_ROUNDS', 5, 1, 50)
-const REQUESTS = knob('BENCH_REQUESTS', 4000, 100, 1e6)
+const ROUNDS = knob('BENCH_ROUNDS', 6, 1, 50)
+const REQUESTS = knob('BENCH_REQUESTS', 3000, 100, 1e6)
 const WARMUP = knob('BENCH_WARMUP', 1500, 0, 1e6)
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 50, 1, 1000)
 const list = (name) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean)
