@@ -1,7 +1,8 @@
 // Hono on @hono/node-server, idiomatic handlers.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Hono } from 'hono'
 import { serve } from '@hono/node-server'
-import { POST_ID, SET_COOKIE, STATIC_BODY, announce, readCookie, webStream } from '../scenarios.js'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, announce, buildReport, readCookie, webStream } from '../scenarios.js'
 
 const app = new Hono()
 app.get('/api/static', (c) => c.json(STATIC_BODY))
@@ -11,6 +12,10 @@ app.post('/api/posts', async (c) => c.json({ id: POST_ID, data: await c.req.json
 app.get('/api/cookie', (c) => {
   c.header('set-cookie', SET_COOKIE)
   return c.json({ theme: readCookie(c.req.header('cookie'), 'theme') ?? 'light' })
+})
+app.get('/api/report', async (c) => {
+  await sleep(REPORT_IO_MS)
+  return c.json(buildReport())
 })
 app.get('/api/stream', (c) => c.body(webStream(), 200, { 'content-type': 'text/plain; charset=utf-8' }))
 

@@ -1,6 +1,7 @@
 // raw node:http: the upper limit. Hand-written routing, no framework.
 import { createServer } from 'node:http'
-import { POST_ID, SET_COOKIE, STATIC_BODY, STREAM_CHUNKS, announce, readCookie } from '../scenarios.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, STREAM_CHUNKS, announce, buildReport, readCookie } from '../scenarios.js'
 
 const staticBody = JSON.stringify(STATIC_BODY)
 
@@ -37,6 +38,10 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
     for (const chunk of STREAM_CHUNKS) res.write(chunk)
     return res.end()
+  }
+  if (req.method === 'GET' && path === '/api/report') {
+    sleep(REPORT_IO_MS).then(() => json(res, 200, buildReport()))
+    return
   }
   res.writeHead(404).end()
 })

@@ -1,6 +1,7 @@
 // Web-standard handlers ((Request, { params }) => Response) for the naive bridge, written as a
 // Next.js route handler would be with the global Response.
-import { POST_ID, SET_COOKIE, STATIC_BODY, readCookie, webStream } from '../scenarios.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, buildReport, readCookie, webStream } from '../scenarios.js'
 
 export const handlers = {
   '/api/static': { GET: () => Response.json(STATIC_BODY) },
@@ -16,6 +17,12 @@ export const handlers = {
       const response = Response.json({ theme: readCookie(request.headers.get('cookie'), 'theme') ?? 'light' })
       response.headers.append('set-cookie', SET_COOKIE)
       return response
+    }
+  },
+  '/api/report': {
+    GET: async () => {
+      await sleep(REPORT_IO_MS)
+      return Response.json(buildReport())
     }
   },
   '/api/stream': {

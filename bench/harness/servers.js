@@ -1,0 +1,125 @@
+// The servers the bench knows, and the processes that run them: started with a chosen Node
+// binary, pinned to a core with taskset, asked for their CPU time by signal (see announce() in
+// bench/scenarios.js).
+import { execFileSync, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const serversDir = fileURLToPath(new URL('../servers/', import.meta.url))
+export const HIT = 'static JSON GET (cache hit)'
+export const STREAM = 'streamed body'
+const JSON_SCENARIOS = ['dynamic JSON GET', 'params + query', 'POST JSON 201']
+
+/**
+ * `only`: the scenarios a server answers (all when absent). The default run measures, on each
+ * scenario, its baseline (baselineOf), `plugin` and `hono`; BENCH_SERVERS picks others.
+ */
+export const allServers = [
+  { name: 'fastify', file: 'fastify.js' },
+  // The cache hit's baseline: plain Fastify sending the body and the headers of the plugin's hit.
+  { name: 'fastify same bytes', file: 'fastify.js', env: { BENCH_SAME_BYTES: '1' }, only: [HIT], sameBytes: true },
+  // The streamed row's baseline: plain Fastify sending the route file's Web ReadableStream.
+  { name: 'fastify web stream', file: 'fastify.js', env: { BENCH_WEB_STREAM: '1' }, only: [STREAM] },
+  { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' } },
+  { name: 'hono', file: 'hono.js' },
+  { name: 'node:http', file: 'raw.js' },
+  { name: 'naive bridge', file: 'naive.js' },
+  // The plugin with fetchCache: false (no data cache, so no request store per GET).
+  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS },
+  // The same route files answering with the global Response.json / new Response(string).
+  { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS },
+  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS }
+]
+const DEFAULT_SERVERS = ['plugin', 'hono']
+
+/** The server a scenario's ratios are taken against: the same bytes where the plugin sends more. */
+export function baselineOf (scenarioName) {
+  if (scenarioName === HIT) return 'fastify same bytes'
+  if (scenarioName === STREAM) return 'fastify web stream'
+  return 'fastify'
+}
+
+function answers (server, scenario) {
+  return server.only === undefined || server.only.includes(scenario.name)
+}
+
+/** The servers measured on one scenario, baseline first. `wanted`: BENCH_SERVERS name parts. */
+export function serversFor (scenario, wanted) {
+  const baseline = allServers.find((s) => s.name === baselineOf(scenario.name))
+  const picked = allServers.filter((server) => server !== baseline && answers(server, scenario) && (wanted === undefined
+    ? DEFAULT_SERVERS.includes(server.name)
+    : wanted.some((w) => server.name === w || server.name.includes(w))))
+  return [baseline, ...picked]
+}
+
+/**
+ * Start `server` on the Node binary `bin`. Resolves once it listens, with `{ server, child, port }`.
+ * Started on both cores (a round's servers start together); pin() it before measuring.
+ * `onCrash(message)` is called if it exits without stop().
+ */
+export function startServer (bin, server, env, onCrash) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', ['-c', '0,1', bin, serversDir + server.file], {
+      env: { ...process.env, ...server.env, ...env, PORT: '0', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    const proc = { server, child, port: undefined, cpuWaiters: [], stopping: false }
+    const timer = setTimeout(() => {
+      child.kill()
+      reject(new Error(`${server.name} did not print "ready" within 60 s`))
+    }, 60000)
+    readLines(child.stdout, (line) => {
+      const ready = /^ready (\d+)$/.exec(line)
+      const cpu = /^cpu (\d+)$/.exec(line)
+      if (ready && proc.port === undefined) {
+        clearTimeout(timer)
+        proc.port = Number(ready[1])
+        resolve(proc)
+      } else if (cpu) {
+        proc.cpuWaiters.shift()?.(Number(cpu[1]))
+      }
+    })
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (proc.port === undefined) reject(new Error(`${server.name} exited (${code ?? signal}) before it was ready`))
+      else if (!proc.stopping) onCrash(`server ${server.name} exited (${code ?? signal}) during the run`)
+    })
+  })
+}
+
+function readLines (stream, onLine) {
+  let buffer = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk) => {
+    buffer += chunk
+    let at
+    while ((at = buffer.indexOf('\n')) !== -1) {
+      onLine(buffer.slice(0, at))
+      buffer = buffer.slice(at + 1)
+    }
+  })
+}
+
+/** Move every thread of the process to `cores` ('0', '1'); threads it starts later inherit it. */
+export function pin (proc, cores) {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(proc.child.pid)], { stdio: 'ignore' })
+}
+
+/** The process's user + system CPU time so far, all threads, in µs. */
+export function readCpu (proc) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${proc.server.name} did not report its CPU time`)), 5000)
+    proc.cpuWaiters.push((us) => {
+      clearTimeout(timer)
+      resolve(us)
+    })
+    proc.child.kill('SIGUSR2')
+  })
+}
+
+export function stopServer (proc) {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return Promise.resolve()
+  proc.stopping = true
+  const exited = new Promise((resolve) => proc.child.once('exit', resolve))
+  proc.child.kill()
+  return exited
+}
