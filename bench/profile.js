@@ -28,8 +28,12 @@ const port = await new Promise((resolve, reject) => {
   child.stdout.on('data', (d) => { const m = /ready (\d+)/.exec(String(d)); if (m) { clearTimeout(timer); resolve(Number(m[1])) } })
 })
 const result = await autocannon({
-  url: `http://127.0.0.1:${port}${scenario.path}`, method: scenario.method, headers: scenario.headers, body: scenario.body,
-  connections: 50, duration: Math.min(60, Number(seconds))
+  url: `http://127.0.0.1:${port}${scenario.path}`,
+  method: scenario.method,
+  headers: scenario.headers,
+  body: scenario.body,
+  connections: 50,
+  duration: Math.min(60, Number(seconds))
 })
 console.log(`${scenario.name} / ${style}: ${Math.round(result.requests.average)} req/s under the profiler`)
 const exited = new Promise((resolve) => child.once('exit', resolve))

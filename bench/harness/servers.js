@@ -27,7 +27,9 @@ export const allServers = [
   { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS },
   // The same route files answering with the global Response.json / new Response(string).
   { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS },
-  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS }
+  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS },
+  // The same route files imported by Node alone (loader: 'native') rather than through tsx.
+  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' } }
 ]
 const DEFAULT_SERVERS = ['plugin', 'hono']
 
