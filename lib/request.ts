@@ -19,8 +19,10 @@ export interface RequestEnv {
   parseJson: (request: FastifyRequest, body: Buffer) => unknown
 }
 
-// A Host we can safely put in a URL: a reg-name or IP literal and an optional port. Anything else
-// (a path, userinfo, spaces) is replaced by `localhost` rather than reflected into `request.url`.
+// A Host we can safely put in a URL: a reg-name or IP literal and an optional port, that the URL
+// parser accepts as the authority of an http URL (a port up to 65535, valid percent-encoding, a
+// well-formed IPv6 literal). Anything else (a path, userinfo, spaces, a port out of range) is
+// replaced by `localhost` rather than reflected into `request.url` or failing the request.
 const hostRe = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 // Nearly every request of a process names the same host: remember the last answer.
 let lastHost: string | undefined
@@ -30,7 +32,7 @@ function isSafeHost (host: unknown): host is string {
   if (host === lastHost) return lastHostSafe
   if (typeof host !== 'string') return false
   lastHost = host
-  lastHostSafe = hostRe.test(host)
+  lastHostSafe = hostRe.test(host) && URL.canParse(`http://${host}/`)
   return lastHostSafe
 }
 

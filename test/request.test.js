@@ -114,7 +114,10 @@ t.test('with trustProxy, request.url takes protocol and host from X-Forwarded-*'
 
 t.test('an invalid Host header becomes localhost', async (t) => {
   const { app } = await build(t)
-  for (const host of ['evil.com/path', 'user@evil.com', 'evil.com?x=1', 'evil.com#frag', 'evil.com:port']) {
+  // Every form the URL parser refuses too: a port out of range, bad percent-encoding, an IPv6
+  // literal without its ']' or with a port out of range, an empty port, spaces.
+  for (const host of ['evil.com/path', 'user@evil.com', 'evil.com?x=1', 'evil.com#frag', 'evil.com:port',
+    'a.com:99999', '%zz', 'a%zz.com', '[::1', '[::1]:99999', '[::g]', 'a.com:', 'a b.com']) {
     const res = await app.inject({ url: '/inspect/1', headers: { host } })
     t.equal(res.statusCode, 200, host)
     t.equal(res.json().url, 'http://localhost/inspect/1', host)
@@ -130,9 +133,11 @@ t.test('an invalid Host header becomes localhost', async (t) => {
 
   // The same over a real socket, where Node hands the header through as sent.
   const port = await listen(app)
-  const res = await rawRequest(t, port, 'GET /inspect/1 HTTP/1.1\r\nHost: evil.com/path')
-  t.equal(res.status, 200)
-  t.equal(JSON.parse(res.body).url, 'http://localhost/inspect/1')
+  for (const host of ['evil.com/path', 'a.com:99999', '[::1', 'a b.com']) {
+    const res = await rawRequest(t, port, `GET /inspect/1 HTTP/1.1\r\nHost: ${host}`)
+    t.equal(res.status, 200, host)
+    t.equal(JSON.parse(res.body).url, 'http://localhost/inspect/1', host)
+  }
 })
 
 t.test('headers: repeated headers are joined, and cookie headers too (real socket)', async (t) => {
