@@ -83,3 +83,16 @@ export const FRH_ERR_CACHE_STORE_FAILED = createError('FRH_ERR_CACHE_STORE_FAILE
   "The cache store failed to %s key '%s'; the request is served without the cache.")
 export const FRH_ERR_CONTEXT_MISSING = createError('FRH_ERR_CONTEXT_MISSING',
   '`%s()` was called outside a route handler. Call it while a route handler (or code it awaits) is running.')
+
+/**
+ * A JSON body Fastify's parser refused (invalid, empty, prototype poisoning), as `request.json()`
+ * rejects: a `SyntaxError`, as the Fetch standard's `json()` does, so `catch (e) { if (e instanceof
+ * SyntaxError) ... }` in a handler sees it. It keeps Fastify's code and 400 status, so uncaught it
+ * is still answered 400; Fastify's error is its cause.
+ */
+export function jsonSyntaxError (refused: Error & { code?: string, statusCode?: number }): SyntaxError & { code: string, statusCode: number } {
+  const error = new SyntaxError(refused.message, { cause: refused }) as SyntaxError & { code: string, statusCode: number }
+  error.code = refused.code ?? 'FST_ERR_CTP_INVALID_JSON_BODY'
+  error.statusCode = refused.statusCode ?? 400
+  return error
+}

@@ -7,7 +7,7 @@ import { installFetchCache } from './cache/data-cache.js'
 import { ResponseCache, type CacheStats } from './cache/response-cache.js'
 import { timeout } from './async.js'
 import { discoverRoutes } from './discover.js'
-import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
+import { FRH_ERR_MODULE_CONFIG_INVALID, jsonSyntaxError } from './errors.js'
 import { createRoute, type RouteRuntime } from './handle.js'
 import { HTTP_METHODS, findTsconfig, loadRouteModule, type RouteModule } from './load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from './options.js'
@@ -121,7 +121,7 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
         failure = error
         result = value
       })
-      if (failure !== null) throw failure
+      if (failure !== null) throw jsonSyntaxError(failure)
       return result
     }
   }

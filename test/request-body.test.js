@@ -286,6 +286,15 @@ t.test('json() keeps Fastify guards: invalid, __proto__, constructor.prototype a
   }
 })
 
+t.test('json() rejects refused JSON with a SyntaxError that keeps Fastify\'s code and status', async (t) => {
+  const { app } = await build(t)
+  for (const [payload, code] of [['{bad', 'FST_ERR_CTP_INVALID_JSON_BODY'], ['{"__proto__":{"x":1}}', 'FST_ERR_CTP_INVALID_JSON_BODY'], ['', 'FST_ERR_CTP_EMPTY_JSON_BODY']]) {
+    const res = await app.inject({ method: 'POST', url: '/body?op=json-caught', headers: json, payload })
+    t.equal(res.statusCode, 200, `${payload}: the handler caught it`)
+    t.has(res.json(), { syntaxError: true, code, statusCode: 400, cause: code }, payload)
+  }
+})
+
 t.test("json() with onProtoPoisoning/onConstructorPoisoning 'remove' drops the keys", async (t) => {
   const { app } = await build(t, { onProtoPoisoning: 'remove', onConstructorPoisoning: 'remove' })
   const proto = await app.inject({ method: 'POST', url: '/body?op=json', headers: json, payload: '{"__proto__":{"x":1},"a":2}' })
