@@ -8,7 +8,7 @@ import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
 import { canonicalPath, stripSegments, type Params } from './path-pattern.js'
-import { hasWholeBody, isStreamBody, readResponse, sendResponse, writeResponse, type WriteContext } from './reply.js'
+import { hasWholeBody, isStreamBody, readResponse, sendResponse, sendTrailingSlashRedirect, writeResponse, type WriteContext } from './reply.js'
 import { RouteRequest, type RequestEnv } from './request.js'
 
 /**
@@ -448,7 +448,7 @@ export function createRoute (runtime: RouteRuntime): {
     if (trailingSlashRedirect !== undefined) {
       const location = trailingSlashRedirect(request.raw.url ?? '/')
       if (location !== undefined) {
-        reply.code(308).header('location', location).send()
+        sendTrailingSlashRedirect(reply, location)
         return
       }
     }

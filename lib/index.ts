@@ -14,6 +14,7 @@ import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } fro
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { splitRawUrl, type RequestEnv } from './request.js'
 import { overrideGlobalResponse } from './response.js'
+import { sendTrailingSlashRedirect } from './reply.js'
 import { overrideGlobalRequest } from './global-request.js'
 // For its side effect: keeps Node's nextTick fast in this process (see the file).
 import { retainRequestContext } from './context.js'
@@ -202,7 +203,8 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, caches }: {
         url: withSlash ? url : url + '/',
         config: { routeFile },
         handler: function trailingSlashRedirect (request: FastifyRequest, reply: FastifyReply) {
-          return reply.code(308).header('location', redirectTarget(request.raw.url ?? '/', withSlash)).send()
+          sendTrailingSlashRedirect(reply, redirectTarget(request.raw.url ?? '/', withSlash))
+          return reply
         }
       })
     }

@@ -335,3 +335,12 @@ export function passStringsThrough (payload: unknown): string {
 function toBuffer (bytes: ArrayBuffer | ArrayBufferView): Buffer {
   return bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
+
+/**
+ * The 308 that puts a URL in its canonical trailing-slash form, as Next.js sends it: the target in
+ * `Location`, in `Refresh: 0;url=<target>` for clients that do not follow redirects, and as the
+ * `text/plain` body (none for HEAD).
+ */
+export function sendTrailingSlashRedirect (reply: FastifyReply, location: string): void {
+  reply.code(308).header('location', location).header('refresh', `0;url=${location}`).type('text/plain; charset=utf-8').send(location)
+}

@@ -303,8 +303,15 @@ t.test('trailing slash, default: /a/ answers 308 to /a, query kept', async (t) =
     const res = await app.inject(url)
     t.equal(res.statusCode, 308, url)
     t.equal(res.headers.location, location, `${url} → ${location}`)
-    t.equal(res.body, '', `${url}: empty body`)
+    // As Next.js: the target as a text/plain body and in Refresh, for clients that do not follow.
+    t.equal(res.body, location, `${url}: the target as the body`)
+    t.match(res.headers['content-type'], /^text\/plain/, url)
+    t.equal(res.headers.refresh, `0;url=${location}`, url)
   }
+  const head = await app.inject({ method: 'HEAD', url: '/api/' })
+  t.equal(head.statusCode, 308)
+  t.equal(head.body, '', 'HEAD: no body')
+  t.equal(head.headers.refresh, '0;url=/api')
   const post = await app.inject({ method: 'POST', url: '/api/' })
   t.equal(post.statusCode, 308, 'every method is redirected (308 keeps the method)')
   t.equal((await echo(app, '/api')).pathname, '/api')
@@ -325,6 +332,8 @@ t.test('trailingSlash: true: /a answers 308 to /a/, not for file-like segments',
     const res = await app.inject(url)
     t.equal(res.statusCode, 308, url)
     t.equal(res.headers.location, location, `${url} → ${location}`)
+    t.equal(res.body, location, `${url}: the target as the body`)
+    t.equal(res.headers.refresh, `0;url=${location}`, url)
   }
   t.equal((await echo(app, '/api/')).pathname, '/api/')
   t.same((await echo(app, '/items/x/')).params, { slug: 'x' })
