@@ -62,6 +62,18 @@ function redirectInit (url: string | URL, init: number | ResponseInit | undefine
   return { ...(typeof init === 'object' ? init : {}), status, headers }
 }
 
+/**
+ * The init's headers as they are now: undici copies them at construction, so a headers object the
+ * handler changes afterwards must not change what is sent. Kept in the form given (an object stays
+ * an object) so the writer's reads stay what they were.
+ */
+function snapshotHeaders (headers: HeadersInit | undefined): HeadersInit | undefined {
+  if (headers === undefined || headers === null) return headers
+  if (Array.isArray(headers)) return headers.map((pair) => Array.from(pair)) as HeadersInit
+  if (typeof (headers as Headers)[Symbol.iterator] === 'function') return Array.from(headers as Headers) as HeadersInit
+  return { ...headers }
+}
+
 export class LightResponse<Body = unknown> {
   [kResponseState]: ResponseState
 
@@ -81,7 +93,7 @@ export class LightResponse<Body = unknown> {
       kind: classified.kind,
       status,
       statusText,
-      init: init?.headers,
+      init: snapshotHeaders(init?.headers),
       impliedType: classified.impliedType,
       headers: undefined,
       cookies: undefined,

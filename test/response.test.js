@@ -328,3 +328,15 @@ t.test('a returned body that was already read or locked is a coded 500', async (
     t.match(res.json().message, "GET in 'body-used/[kind]/route.js'", kind)
   }
 })
+
+t.test('the init headers are copied when the Response is made: later changes are not sent', async (t) => {
+  const app = await build(t)
+  for (const as of ['object', 'array', 'headers']) {
+    for (const cls of ['global', 'next']) {
+      const res = await app.inject(`/init-copied?as=${as}&class=${cls}`)
+      t.equal(res.statusCode, 200, `${as}, ${cls}`)
+      t.equal(res.headers['x-a'], 'before', `${as}, ${cls}: the value at construction`)
+      t.equal(res.headers['x-b'], undefined, `${as}, ${cls}: nothing added later`)
+    }
+  }
+})
