@@ -153,7 +153,7 @@ export function unstorableReason (status: number, headers: Array<[string, string
 
 /** Next.js 15.1+'s `Cache-Control` for a cached route (`getCacheControlHeader`). */
 export function cacheControlFor (revalidate: Seconds | false): string {
-  if (revalidate === false) return `s-maxage=${CACHE_ONE_YEAR}, stale-while-revalidate`
+  if (revalidate === false) return `s-maxage=${CACHE_ONE_YEAR}`
   if (revalidate >= CACHE_ONE_YEAR) return `s-maxage=${revalidate}`
   return `s-maxage=${revalidate}, stale-while-revalidate=${CACHE_ONE_YEAR - revalidate}`
 }
