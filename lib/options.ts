@@ -16,7 +16,11 @@ export interface CacheOptions {
   maxBytes?: number
   /** A response body larger than this is streamed through and not cached. @default 2097152 (2 MiB) */
   maxEntryBytes?: number
-  /** How long a request waits for another request's generation of the same key. @default 10000 */
+  /**
+   * How long a request waits for another request's generation of the same key, and how long a
+   * background regeneration may run before it is given up (logged, retried after a back-off).
+   * @default 10000
+   */
   lockTimeoutMs?: Milliseconds
   /** How long a read from an asynchronous store may take before the request goes on uncached. @default 1000 */
   storeTimeoutMs?: Milliseconds

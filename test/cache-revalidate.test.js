@@ -154,6 +154,34 @@ t.test('a failing background regeneration keeps the stale entry, is logged, and 
   t.same(await get(app, '/swr'), { status: 200, cache: 'HIT', body: 'v4' }, 'a successful retry replaces the entry')
 })
 
+t.test('a background regeneration that never settles is given up after lockTimeoutMs: the path regenerates again, and the late result is not stored', async (t) => {
+  const { lines, logger } = createLogCapture()
+  const { app, clock } = await build(t, { fastify: { logger }, cache: { lockTimeoutMs: 20 } })
+  t.same(await get(app, '/swr'), { status: 200, cache: 'MISS', body: 'v1' })
+  clock.advance(10_000)
+  const hung = createGate()
+  globalThis.gate = hung
+  t.same(await get(app, '/swr'), { status: 200, cache: 'STALE', body: 'v1' })
+  // The bound is a real timer (lockTimeoutMs): yield until it has fired.
+  await until(() => lines.some((line) => /did not settle within lockTimeoutMs/.test(line.msg)), 1_000_000)
+  t.equal(globalThis.counts.swr, 2, 'the regeneration started and hangs')
+  t.equal(app.routeHandlersCache.stats().errors, 1)
+
+  globalThis.gate = undefined
+  t.same(await get(app, '/swr'), { status: 200, cache: 'STALE', body: 'v1' }, 'the stale entry is still served')
+  await settle()
+  t.equal(globalThis.counts.swr, 2, 'no new regeneration before the backoff')
+  clock.advance(10_000)
+  t.same(await get(app, '/swr'), { status: 200, cache: 'STALE', body: 'v1' })
+  await until(() => globalThis.counts.swr === 3)
+  await settle()
+  t.same(await get(app, '/swr'), { status: 200, cache: 'HIT', body: 'v3' }, 'a new regeneration ran and was stored')
+
+  hung.release()
+  await settle()
+  t.same(await get(app, '/swr'), { status: 200, cache: 'HIT', body: 'v3' }, 'the abandoned run, settling late, did not replace it')
+})
+
 t.test('an error thrown on a MISS goes to the error handler and is never cached', async (t) => {
   const seen = []
   const { app } = await build(t, {

@@ -125,6 +125,8 @@ export class ResponseCache {
   /** Bumped by every invalidation; a generation that started before one does not store. */
   #epoch = 0
   readonly #tagEpochs = new Map<string, number>()
+  /** Keys whose background regeneration was given up on, with the epoch then: it must not store late. */
+  readonly #abandonedAt = new Map<string, number>()
 
   constructor (options: ResponseCacheOptions) {
     this.store = options.store
@@ -236,7 +238,22 @@ export class ResponseCache {
     const retryAt = this.#retryAt.get(key)
     if (retryAt !== undefined && this.now() < retryAt) return
     this.#stats.revalidations++
-    this.singleFlight(key, generate).then(({ outcome }) => {
+    const settled = this.singleFlight(key, generate)
+    const flight = this.#inflight.get(key)
+    // Bounded as a waiter's wait is: a handler that never settles must not hold the key's flight
+    // forever, or the path would never be regenerated again.
+    const bound = timeout(this.lockTimeoutMs)
+    Promise.race([settled, bound.promise]).then((result) => {
+      bound.cancel()
+      if (result === 'timeout') {
+        this.#abandon(key, flight)
+        this.#stats.errors++
+        this.log.error({ key, lockTimeoutMs: this.lockTimeoutMs }, 'background revalidation did not settle within lockTimeoutMs; serving the stale entry')
+        this.#retryAt.set(key, this.now() + retryAfterMs)
+        boundMap(this.#retryAt)
+        return
+      }
+      const { outcome } = result
       if (outcome !== undefined && outcome.kind === 'pass') {
         this.#stats.errors++
         this.log.warn({ key, reason: outcome.reason }, 'background revalidation produced a response that cannot be cached; serving the stale entry')
@@ -245,6 +262,7 @@ export class ResponseCache {
         this.#retryAt.delete(key)
       }
     }, (error: unknown) => {
+      bound.cancel()
       this.log.error({ err: error, key }, 'background revalidation failed; serving the stale entry')
       this.#retryAt.set(key, this.now() + retryAfterMs)
       boundMap(this.#retryAt)
@@ -275,7 +293,7 @@ export class ResponseCache {
       staleAt: revalidate === false ? undefined : createdAt + revalidate * 1000,
       revalidate
     }
-    if (this.#invalidatedSince(tags, startedEpoch)) {
+    if (this.#invalidatedSince(tags, startedEpoch) || (this.#abandonedAt.get(key) ?? 0) > startedEpoch) {
       // Generated from data that was invalidated meanwhile: answer with it, but do not keep it.
       return { kind: 'entry', entry, stored: false }
     }
@@ -287,6 +305,13 @@ export class ResponseCache {
       this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('write', key, error as Error) }, 'cache store write failed')
       return { kind: 'entry', entry, stored: false }
     }
+  }
+
+  /** Give up on a key's flight: the next request may start another, and this one never stores. */
+  #abandon (key: string, flight: Promise<Outcome> | undefined): void {
+    if (this.#inflight.get(key) === flight) this.#inflight.delete(key)
+    this.#abandonedAt.set(key, ++this.#epoch)
+    boundMap(this.#abandonedAt)
   }
 
   #invalidatedSince (tags: string[], epoch: number): boolean {
