@@ -116,6 +116,19 @@ t.test('concurrent identical fetches in one request make one upstream call', asy
   t.equal(counts.slow, 1)
 })
 
+t.test('two registrations with their own stores fetch and keep their own data, even at once', async (t) => {
+  const counts = await upstream(t)
+  const { app: one } = await build(t)
+  const { app: two } = await build(t)
+  const [a, b] = await Promise.all([one.inject('/dedupe'), two.inject('/dedupe')])
+  t.same(a.json(), { same: true, hit: a.json().hit })
+  t.same(b.json(), { same: true, hit: b.json().hit })
+  t.equal(counts.slow, 2, 'one upstream call per registration: neither waited on the other')
+  await one.inject('/dedupe')
+  await two.inject('/dedupe')
+  t.equal(counts.slow, 2, 'each kept its data in its own store')
+})
+
 t.test('unstable_cache memoises by arguments, with revalidate', async (t) => {
   await upstream(t)
   const { app, clock } = await build(t)

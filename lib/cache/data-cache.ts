@@ -81,8 +81,17 @@ function record (store: RequestStore, revalidate: number | false, tags: string[]
   for (const tag of tags) if (!used.includes(tag)) used.push(tag)
 }
 
-/** Requests for one data key in flight now: identical concurrent fetches share one upstream call. */
-const inflight = new Map<string, Promise<CacheEntry | undefined>>()
+/**
+ * Requests for one data key in flight now, per cache: identical concurrent fetches of one
+ * registration share one upstream call, and each registration keeps what it fetched in its own store.
+ */
+const inflightByCache = new WeakMap<ResponseCache, Map<string, Promise<CacheEntry | undefined>>>()
+
+function inflightOf (cache: ResponseCache): Map<string, Promise<CacheEntry | undefined>> {
+  let inflight = inflightByCache.get(cache)
+  if (inflight === undefined) inflightByCache.set(cache, inflight = new Map())
+  return inflight
+}
 
 type Produced = { entry: CacheEntry, value?: undefined } | { entry: undefined, value: Response }
 
@@ -92,6 +101,7 @@ type Produced = { entry: CacheEntry, value?: undefined } | { entry: undefined, v
  * keep, or a value only its caller may see (an upstream error status, a body too large).
  */
 async function load (cache: ResponseCache, key: string, produce: () => Promise<Produced>): Promise<CacheEntry | Produced> {
+  const inflight = inflightOf(cache)
   const got = cache.get(key)
   const found = isThenable(got) ? await got : got
   if (found !== undefined) {
