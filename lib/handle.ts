@@ -162,20 +162,25 @@ function canonicalRequestSource (request: FastifyRequest, path: string): Fastify
 }
 
 /**
- * Read a stream into one Buffer for the cache, giving up (and cancelling it) past `limit` bytes
- * or, when a deadline is given, past `deadlineMs`: a generation with no client waiting (prerender,
- * background regeneration) must not hang on a stream that never ends, such as server-sent events.
+ * Read a stream into one Buffer for the cache, giving up (and cancelling it) past `limit` bytes,
+ * past `deadlineMs`, or when `stop` aborts: a capture must not keep a stream that never ends
+ * (server-sent events) running, nor one whose client has left.
  * @returns undefined when given up; rejects when the stream errors
  */
-async function captureStream (stream: ReadableStream<Uint8Array>, limit: number, deadlineMs?: number): Promise<Buffer | undefined> {
+async function captureStream (stream: ReadableStream<Uint8Array>, limit: number, deadlineMs: number, stop?: AbortSignal): Promise<Buffer | undefined> {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
-  const deadline = deadlineMs === undefined ? undefined : timeout(deadlineMs)
+  const deadline = timeout(deadlineMs)
+  const onStop = (): void => { reader.cancel().catch(() => {}) }
+  const stopped = (): boolean => stop?.aborted === true
+  stop?.addEventListener('abort', onStop, { once: true })
   try {
     for (;;) {
-      const read = deadline === undefined ? await reader.read() : await Promise.race([reader.read(), deadline.promise])
+      if (stopped()) return undefined
+      const read = await Promise.race([reader.read(), deadline.promise])
       if (read === 'timeout') break
+      if (stopped()) return undefined
       if (read.done) return Buffer.concat(chunks, size)
       chunks.push(read.value)
       size += read.value.byteLength
@@ -184,8 +189,19 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
     reader.cancel().catch(() => {})
     return undefined
   } finally {
-    deadline?.cancel()
+    deadline.cancel()
+    stop?.removeEventListener('abort', onStop)
   }
+}
+
+/** Aborts when the client's response closes before it was written whole (the client left). */
+function closedEarly (reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  const res = reply.raw
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort()
+  })
+  return controller.signal
 }
 
 /**
@@ -350,8 +366,11 @@ export function createRoute (runtime: RouteRuntime): {
           // A client is waiting: stream to it at once (server-sent events must not wait for a
           // body that never ends) and capture a copy on the side; a copy that completes within
           // maxEntryBytes is stored for later requests. Waiters meanwhile answer on their own.
+          // The copy is bounded in time as a generation without a client is, and cancelled with the
+          // client's: once both branches of the tee are cancelled, the producer is too.
           const [toClient, toCache] = stream.tee()
-          captureStream(toCache, route.cache.maxEntryBytes).then(async (bytes): Promise<void> => {
+          const stop = reply === undefined ? undefined : closedEarly(reply)
+          captureStream(toCache, route.cache.maxEntryBytes, route.cache.lockTimeoutMs, stop).then(async (bytes): Promise<void> => {
             // The stream may have read per-request data while it ran: then the route is dynamic.
             if (reason !== undefined) route.markDynamic(reason)
             else if (bytes !== undefined) await route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)

@@ -229,6 +229,29 @@ t.test('long paths listed by generateStaticParams are prerendered under their bo
   t.equal((await app.inject('/files/short')).headers['x-nextjs-cache'], 'HIT')
 })
 
+t.test('a cached route whose stream never ends stops producing when its client leaves (real socket)', async (t) => {
+  const { app } = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address()
+  // Read the head and the first event, then leave.
+  const visit = () => new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/endless' }, (res) => {
+      res.once('data', () => { request.destroy(); resolve(res.headers) })
+    })
+    request.on('error', (error) => { if (error.code !== 'ECONNRESET') reject(error) })
+  })
+  await visit()
+  await until(() => globalThis.endless?.cancelled === true, 1_000_000)
+  t.pass("the producer's cancel() ran: both the client's copy and the cache's were cancelled")
+  const pulls = globalThis.endless.pulls
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(globalThis.endless.pulls, pulls, 'and it is pulled no more')
+  t.equal(app.routeHandlersCache.stats().entries, 0, 'the cancelled copy was not stored')
+  await visit()
+  await until(() => globalThis.endless.cancelled === true, 1_000_000)
+  t.pass('a second visitor gets a new stream, also cancelled when it leaves')
+})
+
 t.test('one client disconnecting does not cancel a generation others wait on (real sockets)', async (t) => {
   const closed = []
   const { app } = await build(t, {
