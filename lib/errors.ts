@@ -77,6 +77,8 @@ export const FRH_ERR_REQUEST_BODY_ABORTED = createError('FRH_ERR_REQUEST_BODY_AB
   'The client closed the connection before the request body was received.', 400)
 export const FRH_ERR_DYNAMIC_USAGE = createError('FRH_ERR_DYNAMIC_USAGE',
   "Route %s with `dynamic = \"error\"` couldn't be rendered statically because it used `%s`. Remove the dynamic usage, or change the route's `dynamic` export.")
+export const FRH_ERR_DYNAMIC_STOP = createError('FRH_ERR_DYNAMIC_STOP',
+  "Route %s stopped at `%s`: a generation with no client (prerender, background regeneration) ends at the first per-request read, as Next.js's build does. The route is dynamic and runs per request.")
 export const FRH_ERR_CACHE_STORE_INVALID = createError('FRH_ERR_CACHE_STORE_INVALID',
   'Invalid cache store: %s', 500, TypeError)
 export const FRH_ERR_CACHE_STORE_FAILED = createError('FRH_ERR_CACHE_STORE_FAILED',

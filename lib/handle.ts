@@ -3,7 +3,7 @@ import { isThenable, timeout } from './async.js'
 import type { CachedRoute } from './cache/cached-route.js'
 import type { Outcome, ResponseCache } from './cache/response-cache.js'
 import { holdStore, sharedContext, type RequestStore } from './context.js'
-import { FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE, FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
+import { FRH_ERR_DYNAMIC_STOP, FRH_ERR_DYNAMIC_USAGE, FRH_ERR_REQUEST_BODY_TOO_LARGE, FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
 import type { AnyRouteHandler, HttpMethod, RouteModule } from './load-module.js'
 import { navigationOf } from './navigation.js'
 import type { NextRequest } from './next-request.js'
@@ -327,11 +327,16 @@ export function createRoute (runtime: RouteRuntime): {
     const epoch = route.cache.epoch()
     const dynamic = route.policy.config.dynamic
     let reason: string | undefined
+    // No client waits (prerender, background regeneration): the handler stops at its first
+    // per-request read, as at Next.js's build; what it would do next (upstream calls, side
+    // effects) belongs to the requests that will run it.
+    const clientless = source === undefined
     const track = dynamic === 'force-static'
       ? undefined
       : (expression: string): void => {
           if (dynamic === 'error') throw new FRH_ERR_DYNAMIC_USAGE(route.display, expression)
           reason ??= expression
+          if (clientless) throw new FRH_ERR_DYNAMIC_STOP(route.display, expression)
         }
     const base = source === undefined || dynamic === 'force-static'
       ? staticRequestSource(path, source?.routeOptions.bodyLimit)
@@ -343,7 +348,15 @@ export function createRoute (runtime: RouteRuntime): {
     const release = runsInStore(data, 'GET') ? holdStore() : noop
     let releaseLater = false
     try {
-      const { response, store } = await invoke(getHandler!, routeRequest, params, data, track)
+      const invocation = await invoke(getHandler!, routeRequest, params, data, track).catch((error: unknown) => {
+        if (clientless && reason !== undefined) return undefined
+        throw error
+      })
+      if (invocation === undefined) {
+        route.markDynamic(reason!)
+        return { kind: 'pass', parts: await readResponse(new Response(null, { status: 204 }), { method: 'GET', file: relative, setCookie: undefined }), reason: `dynamic (${reason!})` }
+      }
+      const { response, store } = invocation
       const parts = await readResponse(response, { method: 'GET', file: relative, setCookie: store?.cookies?.toSetCookie() })
       const stream = isStreamBody(parts.body) ? parts.body : undefined
       if (reason !== undefined) {

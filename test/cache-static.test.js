@@ -73,6 +73,16 @@ t.test('a GET that reads the request is also found dynamic when prerendered at r
   t.equal(second.headers['x-nextjs-cache'], undefined)
 })
 
+t.test('a prerender stops at the first per-request read: nothing after it runs at startup', async (t) => {
+  const app = await build(t, { prerender: true })
+  t.equal(globalThis.counts['then-upstream:before'], 1, 'the handler started at ready()')
+  t.equal(globalThis.counts['then-upstream:after'], undefined, 'and stopped at request.headers')
+  const [first, second] = await twice(app, '/reads/then-upstream')
+  t.equal(first.body, '1:ann', 'requests run it whole')
+  t.equal(second.body, '2:bob')
+  t.equal(second.headers['x-nextjs-cache'], undefined, 'dynamic')
+})
+
 t.test('reading only request.method or nextUrl.pathname keeps a route static', async (t) => {
   const app = await build(t)
   for (const [name, value] of [['method', 'GET'], ['pathname', '/reads/pathname']]) {
