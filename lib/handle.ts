@@ -194,12 +194,15 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
   }
 }
 
-/** Aborts when the client's response closes before it was written whole (the client left). */
-function closedEarly (reply: FastifyReply): AbortSignal {
+/**
+ * Aborts when the client's response closes before it was written whole (the client left), unless
+ * `keep()` says the work is still wanted then.
+ */
+function closedEarly (reply: FastifyReply, keep?: () => boolean): AbortSignal {
   const controller = new AbortController()
   const res = reply.raw
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort()
+    if (!res.writableFinished && keep?.() !== true) controller.abort()
   })
   return controller.signal
 }
@@ -210,12 +213,7 @@ function closedEarly (reply: FastifyReply): AbortSignal {
  * cancels what others wait on.
  */
 function leaderSignal (route: CachedRoute, key: string, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  const res = reply.raw
-  res.once('close', () => {
-    if (!res.writableFinished && route.cache.waiting(key) === 0) controller.abort()
-  })
-  return controller.signal
+  return closedEarly(reply, () => route.cache.waiting(key) > 0)
 }
 
 /**
