@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from '../dist/index.js'
+import { assertRestoredWhenLastAppCloses } from './helpers/global-override.js'
 
 const dir = fileURLToPath(new URL('./fixtures/global-request/app', import.meta.url))
 // Captured before any app replaced it: undici's own class.
@@ -94,13 +95,7 @@ t.test('while an app runs, the global Request still behaves as undici\'s', async
 })
 
 t.test('the global is restored when the last app that asked for it closes', async (t) => {
-  const first = await build(t)
-  const second = await build(t)
-  t.not(globalThis.Request, NativeRequest)
-  await first.close()
-  t.not(globalThis.Request, NativeRequest, 'still replaced: the second app runs')
-  await second.close()
-  t.equal(globalThis.Request, NativeRequest, 'restored')
+  await assertRestoredWhenLastAppCloses(t, () => build(t), 'Request', NativeRequest)
 })
 
 t.test('overrideGlobalRequest must be a boolean', async (t) => {

@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from '../dist/index.js'
+import { assertRestoredWhenLastAppCloses } from './helpers/global-override.js'
 
 const dir = fileURLToPath(new URL('./fixtures/global-response/app', import.meta.url))
 // Captured before any app replaced it: undici's own class.
@@ -64,13 +65,7 @@ t.test('overrideGlobalResponse (default): handlers get the lightweight Response,
 })
 
 t.test('the global is restored when the last app that asked for it closes', async (t) => {
-  const first = await build(t)
-  const second = await build(t)
-  t.not(globalThis.Response, NativeResponse)
-  await first.close()
-  t.not(globalThis.Response, NativeResponse, 'still replaced: the second app runs')
-  await second.close()
-  t.equal(globalThis.Response, NativeResponse, 'restored')
+  await assertRestoredWhenLastAppCloses(t, () => build(t), 'Response', NativeResponse)
 })
 
 t.test('overrideGlobalResponse: false leaves the global alone, and handlers still work', async (t) => {
