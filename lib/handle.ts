@@ -28,6 +28,12 @@ export type RouteHandler<P extends Params = Params> =
 /** A route's request handler, for any host: undefined when it answered synchronously. */
 export type HostHandler = (request: HostRequest, reply: HostReply) => Promise<unknown> | undefined
 
+/** A path the host's mount point is in front of (Express's `app.use('/v2', ...)`). */
+export function mounted (request: HostRequest, path: string): string {
+  const basePath = request.basePath
+  return basePath === undefined || basePath === '' ? path : basePath + path
+}
+
 /**
  * Answer one request of a route file: dispatch by method (405 with `Allow`, automatic OPTIONS and
  * HEAD as in Next.js), redirect to the canonical trailing slash, match params, serve GET from the
@@ -53,7 +59,7 @@ export function dispatch (route: RouteState, request: HostRequest, reply: HostRe
   if (route.trailingSlashRedirect !== undefined) {
     const location = route.trailingSlashRedirect(request.raw.url ?? '/')
     if (location !== undefined) {
-      sendTrailingSlashRedirect(reply, location)
+      sendTrailingSlashRedirect(reply, mounted(request, location))
       return
     }
   }

@@ -28,7 +28,7 @@ export interface CacheOptions {
   now?: () => Milliseconds
 }
 
-/** Options of the `routeHandlers` Fastify plugin. */
+/** Options of the `routeHandlers` Fastify plugin, and of the other hosts. */
 export interface RouteHandlersOptions {
   /** Folder scanned for `** /route.{ts,tsx,mts,js,jsx,mjs}`; relative paths resolve from `process.cwd()`. */
   dir: string
@@ -133,7 +133,7 @@ const defaults = {
 const knownOptions = new Set(['dir', 'loader', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'overrideGlobalRequest', 'fetchCache'])
 const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'storeTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
-const fastifyRegisterOptions = new Set(['prefix', 'logLevel', 'logSerializers'])
+export const fastifyRegisterOptions: ReadonlySet<string> = new Set(['prefix', 'logLevel', 'logSerializers'])
 
 function describe (value: unknown): string {
   if (value === null) return "'null'"
@@ -145,14 +145,14 @@ function describe (value: unknown): string {
  * Validate the plugin options once, at register time, and fill in defaults.
  * Wrong types throw `FRH_ERR_OPTS_INVALID` instead of silently falling back to a default.
  */
-export function normalizeOptions (options: unknown): ResolvedOptions {
+export function normalizeOptions (options: unknown, hostOptions: ReadonlySet<string> = fastifyRegisterOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new FRH_ERR_OPTS_INVALID('(options)', 'an object with at least { dir }', describe(options))
   }
   const opts = options as Record<string, unknown>
   for (const key of Object.keys(opts)) {
-    if (!knownOptions.has(key) && !fastifyRegisterOptions.has(key)) {
-      throw new FRH_ERR_OPTS_INVALID(key, `one of ${[...knownOptions].join(', ')}`, `an unknown option '${key}'`)
+    if (!knownOptions.has(key) && !hostOptions.has(key)) {
+      throw new FRH_ERR_OPTS_INVALID(key, `one of ${[...knownOptions, ...hostOptions].join(', ')}`, `an unknown option '${key}'`)
     }
   }
   if (typeof opts.dir !== 'string' || opts.dir === '') {

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import sjson from 'secure-json-parse'
+import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
+import { jsonSyntaxError } from '../errors.js'
+import { createRoute, mounted, type HostHandler } from '../handle.js'
+import type { HostRequest, Logger } from '../host.js'
+import { normalizeOptions, type ResolvedOptions } from '../options.js'
+import { acquireProcessEffects } from '../process-effects.js'
+import { sendTrailingSlashRedirect } from '../reply.js'
+import type { RequestEnv } from '../request.js'
+import { RouteTable } from '../route-table.js'
+import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type Registration } from '../routes.js'
+import { redirectTarget, urlForms } from '../trailing-slash.js'
+import { NodeReply } from './reply.js'
+import { consoleLogger, normalizeNodeOptions, type NodeHostOptions } from './options.js'
+
+/** The routes of one Express or node:http registration, ready to answer. */
+export interface NodeRoutes {
+  readonly opts: ResolvedOptions
+  readonly log: Logger
+  readonly table: RouteTable
+  readonly cache: RouteHandlersCache
+  close (): Promise<void>
+}
+
+/** JSON as Fastify's default parser reads it: prototype poisoning refused, an empty body refused. */
+function parseJson (_request: HostRequest, body: Buffer): unknown {
+  try {
+    if (body.length === 0) throw Object.assign(new Error("Body cannot be empty when content-type is set to 'application/json'"), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 })
+    return sjson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' })
+  } catch (error) {
+    const failure = error as Error & { code?: string, statusCode?: number }
+    throw jsonSyntaxError(failure.code === undefined ? Object.assign(failure, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }) : failure)
+  }
+}
+
+function redirectHandler (withSlash: boolean): HostHandler {
+  return function trailingSlashRedirect (request, reply) {
+    sendTrailingSlashRedirect(reply, mounted(request, redirectTarget(request.raw.url ?? '/', withSlash)))
+    return undefined
+  }
+}
+
+/**
+ * Load the route files, build their table, and prerender: what `createHandler` and the Express
+ * `routeHandlers` share. `hostName` names the host in log lines.
+ */
+export async function createNodeRoutes (options: NodeHostOptions, hostName: string): Promise<NodeRoutes> {
+  const { rest, bodyLimit, logger } = normalizeNodeOptions(options)
+  const opts = normalizeOptions(rest, new Set(['bodyLimit', 'logger']))
+  const log = logger ?? consoleLogger(opts.dev)
+  const env: RequestEnv = { basePathSegments: 0, parseJson, bodyLimit: () => bodyLimit, timeoutSignal: undefined }
+  const loaded = await loadRoutes(opts)
+  const release = acquireProcessEffects(opts)
+  const registration: Registration = createRegistration(opts, env, log)
+  const table = new RouteTable()
+  const prerenders: PrerenderTask[] = []
+  for (const route of loaded) {
+    const prepared = await prepareRoute(registration, route, hostName)
+    let render: ((path: string) => Promise<unknown>) | undefined
+    for (const url of route.pattern.urls) {
+      const { handler, prerender } = createRoute(prepared.runtimeFor(url, false))
+      render ??= prerender
+      const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, false)
+      table.add(canonical, handler)
+      if (other !== undefined) table.add(other, redirectHandler(withSlash))
+    }
+    const task = opts.prerender && render !== undefined ? prerenderTask(prepared, '', render, log) : undefined
+    if (task !== undefined) prerenders.push(task)
+  }
+  if (prerenders.length > 0) await runPrerenders(prerenders, 5000)
+  let closed: Promise<void> | undefined
+  return {
+    opts,
+    log,
+    table,
+    cache: { stats: () => sumStats(registration.cache === undefined ? [] : [registration.cache]) },
+    close () {
+      closed ??= registration.close().finally(release)
+      return closed
+    }
+  }
+}
+
+/**
+ * Answer one request, if a route matches it: `notFound` otherwise, and `fail` for errors (thrown
+ * or rejected), as the host wants them.
+ */
+export function answer (routes: NodeRoutes, request: HostRequest, res: ServerResponse, notFound: () => void, fail: (error: unknown) => void): void {
+  const handler = routes.table.find(request.method, request.raw.url ?? '/')
+  if (handler === undefined) {
+    notFound()
+    return
+  }
+  const reply = new NodeReply(res, { method: request.method, headers: request.raw.headers }, notFound)
+  try {
+    const pending = handler(request, reply)
+    if (pending !== undefined) pending.catch(fail)
+  } catch (error) {
+    fail(error)
+  }
+}
+
+export type { IncomingMessage }
