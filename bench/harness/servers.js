@@ -29,7 +29,8 @@ export const allServers = [
   { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS },
   { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS },
   // The same route files imported by Node alone (loader: 'native') rather than through tsx.
-  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' } }
+  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' } },
+  { name: 'express', file: 'express.js' }
 ]
 const DEFAULT_SERVERS = ['plugin', 'hono']
 
