@@ -33,6 +33,9 @@ export const allServers = [
   { name: 'express', file: 'express.js' }
 ]
 const DEFAULT_SERVERS = ['plugin', 'hono']
+// A BENCH_SERVERS entry that is a server's whole name picks that server alone, so `plugin` is not
+// also every `plugin ...` variant; any other entry picks every server whose name contains it.
+const names = new Set(allServers.map((s) => s.name))
 
 /** The server a scenario's ratios are taken against: the same bytes where the plugin sends more. */
 export function baselineOf (scenarioName) {
@@ -45,12 +48,20 @@ function answers (server, scenario) {
   return server.only === undefined || server.only.includes(scenario.name)
 }
 
-/** The servers measured on one scenario, baseline first. `wanted`: BENCH_SERVERS name parts. */
+function isWanted (server, wanted) {
+  if (wanted === undefined) return DEFAULT_SERVERS.includes(server.name)
+  return wanted.some((w) => server.name === w || (!names.has(w) && server.name.includes(w)))
+}
+
+/** The BENCH_SERVERS entries that pick no server. */
+export function unknownServers (wanted) {
+  return (wanted ?? []).filter((w) => !allServers.some((server) => isWanted(server, [w])))
+}
+
+/** The servers measured on one scenario, baseline first. `wanted`: BENCH_SERVERS entries. */
 export function serversFor (scenario, wanted) {
   const baseline = allServers.find((s) => s.name === baselineOf(scenario.name))
-  const picked = allServers.filter((server) => server !== baseline && answers(server, scenario) && (wanted === undefined
-    ? DEFAULT_SERVERS.includes(server.name)
-    : wanted.some((w) => server.name === w || server.name.includes(w))))
+  const picked = allServers.filter((server) => server !== baseline && answers(server, scenario) && isWanted(server, wanted))
   return [baseline, ...picked]
 }
 
