@@ -16,7 +16,9 @@
 //   BENCH_SCENARIOS  scenario names or parts of them, comma-separated [all]
 //   BENCH_SERVERS    server names or parts of them, comma-separated [plugin,hono]; a whole name
 //                    picks that server alone, a part every server whose name contains it. Each
-//                    scenario's baseline always runs. Servers: bench/harness/servers.js.
+//                    scenario's baseline always runs, and so does a picked server's own baseline
+//                    (`express plugin` is measured against `express`, which itself is measured
+//                    against the scenario's Fastify baseline). Servers: bench/harness/servers.js.
 //   BENCH_ROUNDS [6], BENCH_REQUESTS measured requests per run [3000], BENCH_WARMUP [1500],
 //   BENCH_CONNECTIONS [50]
 import { execFileSync } from 'node:child_process'

@@ -10,8 +10,11 @@ export const STREAM = 'streamed body'
 const JSON_SCENARIOS = ['dynamic JSON GET', 'params + query', 'POST JSON 201']
 
 /**
- * `only`: the scenarios a server answers (all when absent). The default run measures, on each
- * scenario, its baseline (baselineOf), `plugin` and `hono`; BENCH_SERVERS picks others.
+ * `only`: the scenarios a server answers (all when absent). `baseline`: the server its ratios are
+ * taken against, where that is not the scenario's Fastify baseline (baselineOf); it runs whenever
+ * this server does. `routeFiles`: answers from bench/app's route files, so the scenarios the
+ * plugin caches must be cache hits. The default run measures, on each scenario, its baseline,
+ * `plugin` and `hono`; BENCH_SERVERS picks others.
  */
 export const allServers = [
   { name: 'fastify', file: 'fastify.js' },
@@ -19,18 +22,21 @@ export const allServers = [
   { name: 'fastify same bytes', file: 'fastify.js', env: { BENCH_SAME_BYTES: '1' }, only: [HIT], sameBytes: true },
   // The streamed row's baseline: plain Fastify sending the route file's Web ReadableStream.
   { name: 'fastify web stream', file: 'fastify.js', env: { BENCH_WEB_STREAM: '1' }, only: [STREAM] },
-  { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' } },
+  { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next', routeFiles: true } },
   { name: 'hono', file: 'hono.js' },
   { name: 'node:http', file: 'raw.js' },
   { name: 'naive bridge', file: 'naive.js' },
   // The plugin with fetchCache: false (no data cache, so no request store per GET).
-  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS },
+  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0', routeFiles: true }, only: JSON_SCENARIOS },
   // The same route files answering with the global Response.json / new Response(string).
-  { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS },
-  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS },
+  { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json', routeFiles: true }, only: JSON_SCENARIOS },
+  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text', routeFiles: true }, only: JSON_SCENARIOS },
   // The same route files imported by Node alone (loader: 'native') rather than through tsx.
-  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' } },
-  { name: 'express', file: 'express.js' }
+  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native', routeFiles: true } },
+  // Plain Express, against plain Fastify; and the same route files through the Express adapter,
+  // against plain Express, the framework its users would otherwise write the routes in.
+  { name: 'express', file: 'express.js' },
+  { name: 'express plugin', file: 'express-plugin.js', env: { BENCH_STYLE: 'next' }, baseline: 'express', routeFiles: true }
 ]
 const DEFAULT_SERVERS = ['plugin', 'hono']
 // A BENCH_SERVERS entry that is a server's whole name picks that server alone, so `plugin` is not
@@ -42,6 +48,11 @@ export function baselineOf (scenarioName) {
   if (scenarioName === HIT) return 'fastify same bytes'
   if (scenarioName === STREAM) return 'fastify web stream'
   return 'fastify'
+}
+
+/** The baseline of one server's row: its own if it names one, else the scenario's. */
+export function baselineFor (scenarioName, serverName) {
+  return allServers.find((s) => s.name === serverName)?.baseline ?? baselineOf(scenarioName)
 }
 
 function answers (server, scenario) {
@@ -58,11 +69,15 @@ export function unknownServers (wanted) {
   return (wanted ?? []).filter((w) => !allServers.some((server) => isWanted(server, [w])))
 }
 
-/** The servers measured on one scenario, baseline first. `wanted`: BENCH_SERVERS entries. */
+/**
+ * The servers measured on one scenario, baselines first: the scenario's, then those the picked
+ * servers name. `wanted`: BENCH_SERVERS entries.
+ */
 export function serversFor (scenario, wanted) {
-  const baseline = allServers.find((s) => s.name === baselineOf(scenario.name))
-  const picked = allServers.filter((server) => server !== baseline && answers(server, scenario) && isWanted(server, wanted))
-  return [baseline, ...picked]
+  const picked = allServers.filter((server) => answers(server, scenario) && isWanted(server, wanted))
+  const baselineNames = new Set([baselineOf(scenario.name), ...picked.map((s) => s.baseline).filter(Boolean)])
+  const baselines = allServers.filter((s) => baselineNames.has(s.name))
+  return [...baselines, ...picked.filter((s) => !baselines.includes(s))]
 }
 
 /**
