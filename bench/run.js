@@ -14,8 +14,16 @@
 //   BENCH_NODE       Node versions to run the servers on, comma-separated majors; `self` is the
 //                    Node running this script [24,22,self]. Other majors come from .ci/node-bin.
 //   BENCH_SCENARIOS  scenario names or parts of them, comma-separated [all]
-//   BENCH_SERVERS    server names or parts of them, comma-separated [plugin,hono]; each
-//                    scenario's baseline always runs
+//   BENCH_SERVERS    server names or parts of them, comma-separated [plugin,hono]; a whole name
+//                    picks that server alone, a part every server whose name contains it. Each
+//                    scenario's baseline always runs, and so does a picked server's own baseline
+//                    (`express plugin` is measured against `express`, which itself is measured
+//                    against the scenario's Fastify baseline). Servers: bench/harness/servers.js.
+//   BENCH_BEFORE_DIST  a copy of another build's dist folder (`cp -r dist ../dist-before` before
+//                    a change, then rebuild): adds `plugin before`, the `plugin` server running
+//                    that build (the route files' imports of the package too), to the default
+//                    servers; with BENCH_SERVERS, name it (`plugin,plugin before`). Both rows are
+//                    ratios to the same baseline samples of each round.
 //   BENCH_ROUNDS [6], BENCH_REQUESTS measured requests per run [3000], BENCH_WARMUP [1500],
 //   BENCH_CONNECTIONS [50]
 import { execFileSync } from 'node:child_process'
@@ -23,7 +31,7 @@ import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { load } from './harness/http.js'
 import { printTable, summarise } from './harness/report.js'
-import { HIT, pin, readCpu, serversFor, startServer, stopServer } from './harness/servers.js'
+import { HIT, allServers, pin, readCpu, serversFor, startServer, stopServer, unknownServers } from './harness/servers.js'
 import { probeHit, verifyAnswer } from './harness/verify.js'
 import { scenarios as allScenarios } from './scenarios.js'
 
@@ -93,6 +101,11 @@ async function main () {
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`
   // The load generator's core; every server is pinned to the other one while it is measured.
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
+  const unknown = unknownServers(wantedServers)
+  if (unknown.length > 0) {
+    const hint = process.env.BENCH_BEFORE_DIST ? '' : '; `plugin before` needs BENCH_BEFORE_DIST'
+    fail(`BENCH_SERVERS ${unknown.join(', ')}: no such server (known: ${allServers.map((s) => s.name).join(', ')}${hint})`)
+  }
   const nodes = nodeBinaries()
   const pairsPerRound = scenarios.reduce((n, s) => n + serversFor(s, wantedServers).length, 0)
   console.log(`Node ${nodes.map((n) => n.version).join(', ')}; ${scenarios.length} scenarios, ${pairsPerRound} server processes per round, ${ROUNDS} rounds; ${WARMUP} warm-up + ${REQUESTS} measured requests each, ${CONNECTIONS} connections`)

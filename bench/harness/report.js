@@ -1,5 +1,5 @@
 // From per-round samples to the rows of bench/results.json, and the table printed for them.
-import { baselineOf } from './servers.js'
+import { baselineFor } from './servers.js'
 
 function median (values) {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
@@ -12,8 +12,8 @@ const round3 = (value) => Math.round(value * 1000) / 1000
 
 /**
  * samples: `{ node, scenario, server, round, cpuUs, rps, p99, xNextjsCache }`, one per process.
- * A row's ratios are medians of per-round ratios against the baseline's sample of the same round,
- * scenario and Node: a disturbance that hits one round hits both sides of its ratio.
+ * A row's ratios are medians of per-round ratios against its baseline's sample (baselineFor) of the
+ * same round, scenario and Node: a disturbance that hits one round hits both sides of its ratio.
  */
 export function summarise (samples) {
   const groups = new Map()
@@ -25,7 +25,7 @@ export function summarise (samples) {
   const rows = []
   for (const list of groups.values()) {
     const { node, scenario, server } = list[0]
-    const baseline = baselineOf(scenario)
+    const baseline = baselineFor(scenario, server)
     const base = new Map(samples.filter((s) => s.node === node && s.scenario === scenario && s.server === baseline).map((s) => [s.round, s]))
     const paired = list.filter((s) => base.has(s.round))
     const cpuRatios = paired.map((s) => base.get(s.round).cpuUs / s.cpuUs)
@@ -54,20 +54,22 @@ export function summarise (samples) {
   return rows
 }
 
-/** One table per Node version: µs of server CPU per request, the CPU ratio, req/s, p99. */
+/** One table per Node version: µs of server CPU per request, the CPU ratio and its baseline, req/s, p99. */
 export function printTable (rows) {
   const nodes = [...new Set(rows.map((r) => r.node))]
   const width = Math.max(...rows.map((r) => r.scenario.length))
   const serverWidth = Math.max(...rows.map((r) => r.server.length))
+  const baselineWidth = Math.max('baseline'.length, ...rows.map((r) => r.baseline.length))
   for (const node of nodes) {
     console.log(`\nNode ${node}`)
-    console.log(`${'scenario'.padEnd(width)} | ${'server'.padEnd(serverWidth)} | µs/req | cpuRatio |  req/s | p99 ms | rps ratio | per-round cpuRatio`)
+    console.log(`${'scenario'.padEnd(width)} | ${'server'.padEnd(serverWidth)} | µs/req | cpuRatio | ${'baseline'.padEnd(baselineWidth)} |  req/s | p99 ms | rps ratio | per-round cpuRatio`)
     for (const row of rows.filter((r) => r.node === node)) {
       console.log([
         row.scenario.padEnd(width),
         row.server.padEnd(serverWidth),
         row.cpuUsPerRequest.toFixed(1).padStart(6),
         row.cpuRatio.toFixed(2).padStart(8),
+        row.baseline.padEnd(baselineWidth),
         String(row.rps).padStart(6),
         String(row.p99).padStart(6),
         row.ratio.toFixed(2).padStart(9),
@@ -75,5 +77,5 @@ export function printTable (rows) {
       ].join(' | '))
     }
   }
-  console.log('\ncpuRatio: median over rounds of baseline CPU / server CPU per request (above 1: cheaper than the baseline)')
+  console.log('\ncpuRatio: median over rounds of baseline CPU / server CPU per request (above 1: cheaper than the baseline named on the row)')
 }

@@ -2,6 +2,8 @@
 // binary, pinned to a core with taskset, asked for their CPU time by signal (see announce() in
 // bench/scenarios.js).
 import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const serversDir = fileURLToPath(new URL('../servers/', import.meta.url))
@@ -10,8 +12,11 @@ export const STREAM = 'streamed body'
 const JSON_SCENARIOS = ['dynamic JSON GET', 'params + query', 'POST JSON 201']
 
 /**
- * `only`: the scenarios a server answers (all when absent). The default run measures, on each
- * scenario, its baseline (baselineOf), `plugin` and `hono`; BENCH_SERVERS picks others.
+ * `only`: the scenarios a server answers (all when absent). `baseline`: the server its ratios are
+ * taken against, where that is not the scenario's Fastify baseline (baselineOf); it runs whenever
+ * this server does. `routeFiles`: answers from bench/app's route files, so the scenarios the
+ * plugin caches must be cache hits. The default run measures, on each scenario, its baseline,
+ * `plugin` and `hono` (and `plugin before` with BENCH_BEFORE_DIST); BENCH_SERVERS picks others.
  */
 export const allServers = [
   { name: 'fastify', file: 'fastify.js' },
@@ -19,19 +24,41 @@ export const allServers = [
   { name: 'fastify same bytes', file: 'fastify.js', env: { BENCH_SAME_BYTES: '1' }, only: [HIT], sameBytes: true },
   // The streamed row's baseline: plain Fastify sending the route file's Web ReadableStream.
   { name: 'fastify web stream', file: 'fastify.js', env: { BENCH_WEB_STREAM: '1' }, only: [STREAM] },
-  { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' } },
+  { name: 'plugin', file: 'plugin.js', env: { BENCH_STYLE: 'next' }, routeFiles: true },
   { name: 'hono', file: 'hono.js' },
   { name: 'node:http', file: 'raw.js' },
   { name: 'naive bridge', file: 'naive.js' },
   // The plugin with fetchCache: false (no data cache, so no request store per GET).
-  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS },
+  { name: 'plugin no fetchCache', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_FETCH_CACHE: '0' }, only: JSON_SCENARIOS, routeFiles: true },
   // The same route files answering with the global Response.json / new Response(string).
-  { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS },
-  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS },
+  { name: 'plugin Response.json', file: 'plugin.js', env: { BENCH_STYLE: 'response-json' }, only: JSON_SCENARIOS, routeFiles: true },
+  { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS, routeFiles: true },
   // The same route files imported by Node alone (loader: 'native') rather than through tsx.
-  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' } }
+  { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' }, routeFiles: true },
+  // Plain Express, against plain Fastify; and the same route files through the Express adapter,
+  // against plain Express, the framework its users would otherwise write the routes in.
+  { name: 'express', file: 'express.js' },
+  { name: 'express plugin', file: 'express-plugin.js', env: { BENCH_STYLE: 'next' }, baseline: 'express', routeFiles: true },
+  ...beforeServers(process.env.BENCH_BEFORE_DIST)
 ]
-const DEFAULT_SERVERS = ['plugin', 'hono']
+const DEFAULT_SERVERS = ['plugin', 'hono', 'plugin before']
+// A BENCH_SERVERS entry that is a server's whole name picks that server alone, so `plugin` is not
+// also every `plugin ...` variant; any other entry picks every server whose name contains it.
+const names = new Set(allServers.map((s) => s.name))
+
+/**
+ * `plugin before`: `plugin` with the library (and the route files' imports of it) taken from
+ * another build's dist folder, so a change is measured against the build before it in the same
+ * rounds. Absent unless BENCH_BEFORE_DIST names that folder.
+ */
+function beforeServers (dir) {
+  if (dir === undefined || dir === '') return []
+  const dist = resolve(dir)
+  if (!existsSync(join(dist, 'index.js')) || !existsSync(join(dist, 'server.js'))) {
+    throw new Error(`BENCH_BEFORE_DIST=${dir}: no index.js and server.js in ${dist}; point it at a copy of a built dist folder`)
+  }
+  return [{ name: 'plugin before', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_PLUGIN_DIST: dist }, routeFiles: true }]
+}
 
 /** The server a scenario's ratios are taken against: the same bytes where the plugin sends more. */
 export function baselineOf (scenarioName) {
@@ -40,17 +67,34 @@ export function baselineOf (scenarioName) {
   return 'fastify'
 }
 
+/** The baseline of one server's row: its own if it names one, else the scenario's. */
+export function baselineFor (scenarioName, serverName) {
+  return allServers.find((s) => s.name === serverName)?.baseline ?? baselineOf(scenarioName)
+}
+
 function answers (server, scenario) {
   return server.only === undefined || server.only.includes(scenario.name)
 }
 
-/** The servers measured on one scenario, baseline first. `wanted`: BENCH_SERVERS name parts. */
+function isWanted (server, wanted) {
+  if (wanted === undefined) return DEFAULT_SERVERS.includes(server.name)
+  return wanted.some((w) => server.name === w || (!names.has(w) && server.name.includes(w)))
+}
+
+/** The BENCH_SERVERS entries that pick no server. */
+export function unknownServers (wanted) {
+  return (wanted ?? []).filter((w) => !allServers.some((server) => isWanted(server, [w])))
+}
+
+/**
+ * The servers measured on one scenario, baselines first: the scenario's, then those the picked
+ * servers name. `wanted`: BENCH_SERVERS entries.
+ */
 export function serversFor (scenario, wanted) {
-  const baseline = allServers.find((s) => s.name === baselineOf(scenario.name))
-  const picked = allServers.filter((server) => server !== baseline && answers(server, scenario) && (wanted === undefined
-    ? DEFAULT_SERVERS.includes(server.name)
-    : wanted.some((w) => server.name === w || server.name.includes(w))))
-  return [baseline, ...picked]
+  const picked = allServers.filter((server) => answers(server, scenario) && isWanted(server, wanted))
+  const baselineNames = new Set([baselineOf(scenario.name), ...picked.map((s) => s.baseline).filter(Boolean)])
+  const baselines = allServers.filter((s) => baselineNames.has(s.name))
+  return [...baselines, ...picked.filter((s) => !baselines.includes(s))]
 }
 
 /**

@@ -34,11 +34,11 @@ export async function probeHit (bin, scenarios, onCrash) {
   }
 }
 
-/** Check one process's answer. Returns its `x-nextjs-cache` (plugin, cached scenarios), else undefined. */
+/** Check one process's answer. Returns its `x-nextjs-cache` (route-file servers, cached scenarios), else undefined. */
 export async function verifyAnswer (proc, scenario, hit) {
   const { server, port } = proc
   let res = await fetchOnce(port, scenario)
-  const cached = scenario.cached && server.name.startsWith('plugin')
+  const cached = scenario.cached && server.routeFiles === true
   // The second request is the one a response cache answers.
   if (cached) res = await fetchOnce(port, scenario)
   const problems = []

@@ -2,9 +2,16 @@
 // their JSON responses: `next` (NextResponse.json), `response-json` (the global Response.json) or
 // `response-text` (new Response(JSON.stringify(...))).
 import Fastify from 'fastify'
-import { fileURLToPath } from 'node:url'
-import routeHandlers from '../../dist/index.js'
+import { register } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { announce } from '../scenarios.js'
+
+// BENCH_PLUGIN_DIST (`plugin before`): the library, and the route files' imports of it, from
+// another build's dist folder, so two builds are measured in the same run.
+const otherDist = process.env.BENCH_PLUGIN_DIST
+const dist = otherDist === undefined ? new URL('../../dist/', import.meta.url) : pathToFileURL(otherDist.replace(/\/?$/, '/'))
+if (otherDist !== undefined) register('./dist-hooks.js', import.meta.url, { data: { dist: dist.href } })
+const { default: routeHandlers } = await import(new URL('index.js', dist).href)
 
 const app = Fastify({ logger: false })
 // BENCH_FETCH_CACHE=0: without the data cache, so without a request store per GET.
