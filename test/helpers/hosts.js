@@ -70,7 +70,7 @@ export function clientFor (port) {
     fetch: (target, init = {}) => clientFetch(url + target, { redirect: 'manual', ...init }),
     async raw (target, { method = 'GET', headers = {}, body } = {}) {
       const connection = await connect(port)
-      const length = body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }
+      const length = body === undefined || 'transfer-encoding' in headers ? {} : { 'content-length': Buffer.byteLength(body) }
       const all = { host: `127.0.0.1:${port}`, ...length, ...headers, connection: 'close' }
       const lines = Object.entries(all).map(([name, value]) => `${name}: ${value}`)
       connection.write(`${method} ${target} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`)
