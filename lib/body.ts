@@ -6,7 +6,9 @@ import {
 /** Where a request body is read from, and the limits Fastify would apply to it. */
 export interface BodySource {
   stream: Readable
-  /** Fastify's `bodyLimit` for the route, in bytes. */
+  /** The whole body, when a middleware has already read it from `stream`. */
+  bytes: Buffer | undefined
+  /** The route's body limit, in bytes. */
   limit: number
   /** The declared `Content-Length`, checked when the raw socket stream is read (not a decoded one). */
   expectedLength: number | undefined
@@ -42,8 +44,14 @@ function consumedError (stream: Readable): Error {
  * are then thrown, not rejected.
  */
 export function readBody<T> (source: BodySource, finish: (body: Buffer) => T): T | Promise<T> {
+  if (source.bytes !== undefined) return finish(withinLimit(source.bytes, source.limit))
   const arrived = readArrived(source)
   return arrived === undefined ? collect(source, finish) : finish(arrived)
+}
+
+function withinLimit (bytes: Buffer, limit: number): Buffer {
+  if (bytes.length > limit) throw new FRH_ERR_REQUEST_BODY_TOO_LARGE(limit)
+  return bytes
 }
 
 /**
@@ -126,7 +134,8 @@ function collect<T> ({ stream, limit, expectedLength }: BodySource, finish: (bod
  * the handler does not read) and the same limits as `readBody`. Cancelling it discards the rest of
  * the body instead of destroying the socket, so a keep-alive connection stays in sync.
  */
-export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFirstRead: () => void): ReadableStream<Uint8Array> {
+export function toWebStream ({ stream, bytes, limit, expectedLength }: BodySource, onFirstRead: () => void): ReadableStream<Uint8Array> {
+  if (bytes !== undefined) return bytesStream(withinLimit(bytes, limit), onFirstRead)
   let size = 0
   let settled = false
   let started = false
@@ -181,4 +190,15 @@ export function toWebStream ({ stream, limit, expectedLength }: BodySource, onFi
       stream.resume() // drain: Node discards what is left and the connection stays in sync
     }
   }, { highWaterMark: 1 })
+}
+
+/** A stream of a body that was read already: one chunk. */
+function bytesStream (bytes: Buffer, onFirstRead: () => void): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull (controller) {
+      onFirstRead()
+      if (bytes.length > 0) controller.enqueue(bytes)
+      controller.close()
+    }
+  }, { highWaterMark: 0 })
 }

@@ -1,8 +1,8 @@
-import type { FastifyReply } from 'fastify'
 import {
   FRH_ERR_HANDLER_BODY_USED, FRH_ERR_HANDLER_INVALID_HEADER, FRH_ERR_HANDLER_INVALID_STATUS,
   FRH_ERR_HANDLER_NEXT_RESPONSE, FRH_ERR_HANDLER_NO_RESPONSE
 } from './errors.js'
+import type { HostReply } from './host.js'
 import { kResponseState, type ResponseState } from './response.js'
 import { NativeResponse } from './native.js'
 import { isToken } from './token.js'
@@ -153,8 +153,8 @@ export class HeadWriter {
     if (!this.contentType && type !== undefined && type !== null) this.set('content-type', type, false)
   }
 
-  /** Write status and headers to the reply. Fastify's `header()` appends Set-Cookie values. */
-  apply (reply: FastifyReply, status: number, statusText: string): void {
+  /** Write status and headers to the reply (whose `header()` appends Set-Cookie lines). */
+  apply (reply: HostReply, status: number, statusText: string): void {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new FRH_ERR_HANDLER_INVALID_STATUS(this.context.method, this.context.file, String(status))
     }
@@ -169,7 +169,7 @@ export class HeadWriter {
  * has: `code()` would check it again, a visible part of a cache hit's cost. A status a hook set
  * is still replaced.
  */
-export function setStatus (reply: FastifyReply, status: number): void {
+export function setStatus (reply: HostReply, status: number): void {
   if (reply.raw.statusCode !== status) reply.code(status)
 }
 
@@ -214,15 +214,16 @@ export function hasWholeBody (response: unknown): boolean {
 }
 
 /**
- * Write a route handler's Response through Fastify's reply, so the app's `onSend`/`onResponse`
- * hooks, headers set earlier by other plugins and Fastify's logging all keep working.
+ * Write a route handler's Response through the host's reply, so what the host does around a
+ * response (Fastify's `onSend`/`onResponse` hooks, headers set earlier by other plugins, logging)
+ * keeps working.
  *
- * Known-length bodies go out in one write with a `Content-Length`; streams go through Fastify's
+ * Known-length bodies go out in one write with a `Content-Length`; streams go through the host's
  * Web-stream writer (backpressure, cancelled when the client leaves, connection destroyed without
  * a terminator when the stream errors). HEAD and 204/304 send no body.
  * @throws coded 500 errors naming the file and method for anything that is not a valid Response
  */
-export function sendResponse (reply: FastifyReply, response: unknown, context: WriteContext): FastifyReply | Promise<FastifyReply> {
+export function sendResponse (reply: HostReply, response: unknown, context: WriteContext): unknown {
   const parts = readResponse(response, context)
   return parts instanceof Promise ? parts.then((read) => writeResponse(reply, read)) : writeResponse(reply, parts)
 }
@@ -306,7 +307,7 @@ function readNative (response: Response, context: WriteContext): ResponseParts |
 }
 
 /** Apply status and headers to the reply and send the body. */
-export function writeResponse (reply: FastifyReply, parts: ResponseParts): FastifyReply {
+export function writeResponse (reply: HostReply, parts: ResponseParts): unknown {
   parts.head.apply(reply, parts.status, parts.statusText)
   const body = parts.body
   if (body === null) return reply.send()
@@ -341,6 +342,10 @@ function toBuffer (bytes: ArrayBuffer | ArrayBufferView): Buffer {
  * `Location`, in `Refresh: 0;url=<target>` for clients that do not follow redirects, and as the
  * `text/plain` body (none for HEAD).
  */
-export function sendTrailingSlashRedirect (reply: FastifyReply, location: string): void {
-  reply.code(308).header('location', location).header('refresh', `0;url=${location}`).type('text/plain; charset=utf-8').send(location)
+export function sendTrailingSlashRedirect (reply: HostReply, location: string): void {
+  reply.code(308)
+  reply.header('location', location)
+  reply.header('refresh', `0;url=${location}`)
+  reply.header('content-type', 'text/plain; charset=utf-8')
+  reply.send(location)
 }

@@ -1,22 +1,24 @@
-import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { bodyUnusable, readBody, toWebStream, type BodySource } from './body.js'
 import { RequestCookies } from './cookies.js'
 import { NextRequest } from './next-request.js'
 import { NextURL, type NextUrlParts } from './next-url.js'
-import { delegateToReal } from './delegate.js'
+import type { HostReply, HostRequest } from './host.js'
 import { kMaterialize } from './global-request.js'
+import { LazyHeadersShell } from './lazy-headers.js'
 import { NativeRequest } from './native.js'
-import { isToken } from './token.js'
 import { requestSlots } from './undici-slots.js'
 
 /** Per-route constants the request bridge needs; computed once at startup. */
 export interface RequestEnv {
-  /** Path segments that Fastify's `prefix` adds (Next's basePath). */
+  /** Path segments of the host's prefix in `raw.url` (Next's basePath). */
   basePathSegments: number
-  /** Fastify's JSON parser, with the app's `onProtoPoisoning` / `onConstructorPoisoning`. */
-  parseJson: (request: FastifyRequest, body: Buffer) => unknown
+  /** The host's JSON parser (prototype poisoning refused); throws a SyntaxError for invalid JSON. */
+  parseJson: (request: HostRequest, body: Buffer) => unknown
+  /** The route's body limit in bytes. */
+  bodyLimit: (request: HostRequest) => number
+  /** A signal the host aborts when it gives up on the handler (Fastify's handler timeout), if any. */
+  timeoutSignal: ((request: HostRequest) => AbortSignal | undefined) | undefined
 }
 
 // A Host we can safely put in a URL: a reg-name or IP literal and an optional port, that the URL
@@ -45,12 +47,17 @@ class RequestUrlParts implements NextUrlParts {
   readonly queryAt: number
   readonly basePathSegments: number
   readonly track: ((expression: string) => void) | undefined
-  #request: FastifyRequest
+  #request: HostRequest
   #protocol: string | undefined
   #host: string | undefined
 
-  constructor (request: FastifyRequest, basePathSegments: number, track: ((expression: string) => void) | undefined) {
-    const target = request.raw.url ?? '/'
+  constructor (request: HostRequest, basePathSegments: number, track: ((expression: string) => void) | undefined) {
+    let target = request.raw.url ?? '/'
+    const mounted = request.basePath
+    if (mounted !== undefined && mounted !== '') {
+      target = mounted + target
+      basePathSegments += segmentCount(mounted)
+    }
     this.target = target
     this.queryAt = target.indexOf('?')
     this.basePathSegments = basePathSegments
@@ -58,7 +65,7 @@ class RequestUrlParts implements NextUrlParts {
     this.#request = request
   }
 
-  // Fastify's protocol and host already apply `trustProxy`; X-Forwarded-* is never read here.
+  // The host's protocol and host already apply its proxy trust; X-Forwarded-* is never read here.
   get protocol (): string {
     return (this.#protocol ??= this.#request.protocol === 'https' ? 'https:' : 'http:')
   }
@@ -72,6 +79,12 @@ class RequestUrlParts implements NextUrlParts {
   }
 }
 
+function segmentCount (path: string): number {
+  let count = 0
+  for (const part of path.split('/')) if (part !== '') count++
+  return count
+}
+
 /** Split `request.raw.url` into path and `?query` (`''` when there is none). */
 export function splitRawUrl (rawUrl: string): [path: string, search: string] {
   const at = rawUrl.indexOf('?')
@@ -82,14 +95,14 @@ export function splitRawUrl (rawUrl: string): [path: string, search: string] {
 /**
  * The `NextRequest` a route handler receives.
  *
- * It passes `instanceof Request` and behaves as one, but holds only the Fastify request until a
+ * It passes `instanceof Request` and behaves as one, but holds only the host's request until a
  * property is read: headers, URL, cookies, signal and body are each built on first use, and the body
  * is read straight from the socket (no `Request` is materialised for `json()` or `text()`). A real
  * `Request` is built only for `clone()`, `formData()` of multipart bodies and `new Request(request)`.
  */
 export class RouteRequest {
-  #request: FastifyRequest
-  #abortSource: FastifyReply | AbortSignal | undefined
+  #request: HostRequest
+  #abortSource: HostReply | AbortSignal | undefined
   #env: RequestEnv
   #headers: Headers | undefined
   #nextUrl: NextURL | undefined
@@ -107,9 +120,9 @@ export class RouteRequest {
    * @param abortSource the reply whose connection aborts `signal`, or a signal to hand through;
    *   omitted for requests no client waits on (prerender, background regeneration)
    * @param track called with the expression when the handler reads per-request data
-   * @param bodyLimit the route's body limit, when the caller knows it (else read from Fastify)
+   * @param bodyLimit the route's body limit, when the caller knows it (else asked of the host)
    */
-  constructor (request: FastifyRequest, abortSource: FastifyReply | AbortSignal | undefined, env: RequestEnv, track?: (expression: string) => void, bodyLimit?: number) {
+  constructor (request: HostRequest, abortSource: HostReply | AbortSignal | undefined, env: RequestEnv, track?: (expression: string) => void, bodyLimit?: number) {
     this.#request = request
     this.#abortSource = abortSource
     this.#env = env
@@ -126,7 +139,7 @@ export class RouteRequest {
   }
 
   /**
-   * Absolute URL, built from Fastify's protocol and host (so `trustProxy` applies). As Next.js's
+   * Absolute URL, built from the host's protocol and host (so its proxy trust applies). As Next.js's
    * NextRequest, it is the URL the request arrived with: changing `nextUrl` does not change it.
    */
   get url (): string {
@@ -165,13 +178,9 @@ export class RouteRequest {
       if (res === undefined) return abort.signal
       if (res.destroyed && !res.writableFinished) abort.abort()
       else if (!res.writableFinished) res.once('close', () => { if (!res.writableFinished) abort.abort() })
-      // With a handler timeout (`maxDuration`), Fastify answers 503 on its own: tell the handler too.
-      if ((this.#request.routeOptions.handlerTimeout ?? 0) > 0) {
-        const fastifySignal = this.#request.signal
-        fastifySignal.addEventListener('abort', () => {
-          if ((fastifySignal.reason as { code?: string } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') abort.abort(fastifySignal.reason)
-        }, { once: true })
-      }
+      // A host that answers on its own when the handler takes too long (`maxDuration`) tells it too.
+      const timedOut = this.#env.timeoutSignal?.(this.#request)
+      if (timedOut !== undefined) timedOut.addEventListener('abort', () => abort.abort(timedOut.reason), { once: true })
     }
     return this.#abort.signal
   }
@@ -185,14 +194,16 @@ export class RouteRequest {
     const declared = headers['content-length']
     const chunked = headers['transfer-encoding'] !== undefined
     if (!chunked && (declared === undefined || declared === '0')) return null
-    // Our catch-all content-type parser hands Fastify's payload stream through as `request.body`
-    // (a preParsing hook may have replaced it, e.g. to decompress); without a content-type,
-    // Fastify skips parsing and the body is still on the raw request.
-    const parsed = request.body as Readable | undefined
-    const stream = parsed !== undefined && parsed !== null && typeof (parsed as Readable).pipe === 'function' ? parsed : request.raw
+    // A host may hand a stream that replaces the raw one (Fastify's payload after a preParsing
+    // hook, e.g. to decompress), or the bytes a middleware already read (express.json()).
+    const parsed = request.body
+    const limit = this.#bodyLimit ?? this.#env.bodyLimit(request)
+    if (Buffer.isBuffer(parsed)) return { stream: request.raw, bytes: parsed, limit, expectedLength: undefined }
+    const stream = parsed !== undefined && parsed !== null && typeof (parsed as Readable).pipe === 'function' ? parsed as Readable : request.raw
     return {
       stream,
-      limit: this.#bodyLimit ?? request.routeOptions.bodyLimit ?? 1048576,
+      bytes: undefined,
+      limit,
       expectedLength: stream === request.raw && !chunked && declared !== undefined ? Number(declared) : undefined
     }
   }
@@ -236,7 +247,7 @@ export class RouteRequest {
   }
 
   /**
-   * JSON through Fastify's own parser: invalid JSON is a 400, `__proto__` poisoning is refused.
+   * JSON through the host's parser: invalid JSON is a 400, `__proto__` poisoning is refused.
    * Not `async`: a body that has already arrived is parsed at once and the handler's `await` is
    * the only promise hop.
    */
@@ -320,105 +331,6 @@ export class RouteRequest {
   get referrerPolicy (): ReferrerPolicy { return '' }
   get duplex (): 'half' { return 'half' }
   get [Symbol.toStringTag] (): string { return 'Request' }
-}
-
-/**
- * `request.headers`: a `Headers` (it passes `instanceof Headers`) that answers `get` and `has`
- * straight from Node's parsed headers, and copies them into a real `Headers` only when anything
- * else is asked (iteration, a change, `new Headers(headers)`, `new Request(url, { headers })`),
- * so a handler that reads one header does not pay for validating and copying all of them.
- *
- * Instances are made by `LazyHeadersShell`, a plain constructor sharing this class's prototype:
- * undici's `Headers` constructor (which a subclass must call) builds its header list, which costs
- * more than the header read itself. Every method of
- * `Headers.prototype` is therefore answered by the real copy (`filled()`), never by undici's code
- * on this object, which holds none of undici's internal state.
- */
-const kRawHeaders = Symbol('fastify-route-handlers.raw-headers')
-const kHeadersCopy = Symbol('fastify-route-handlers.headers-copy')
-
-class LazyHeaders extends Headers {
-  declare [kRawHeaders]: IncomingHttpHeaders | undefined
-  declare [kHeadersCopy]: Headers | undefined
-
-  override get (name: string): string | null {
-    const value = peek(this, name)
-    return value !== undefined ? value : filled(this).get(name)
-  }
-
-  override has (name: string): boolean {
-    const value = peek(this, name)
-    return value !== undefined ? value !== null : filled(this).has(name)
-  }
-
-  override forEach (callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    // Not callable: undici's own TypeError, even when there is no header to call it with.
-    if (typeof callback !== 'function') return filled(this).forEach(callback, thisArg)
-    filled(this).forEach((value, key) => { callback.call(thisArg, value, key, this) })
-  }
-
-  /** `console.log(request.headers)` shows the headers, as for any Headers. */
-  [Symbol.for('nodejs.util.inspect.custom')] (depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
-    return `Headers ${inspect(Object.fromEntries(filled(this).entries()), options)}`
-  }
-}
-
-// append, set, delete, getSetCookie, keys, values, entries, the iterator, undici's internal
-// accessors, and whatever a later undici adds: each runs on the real copy. `headers.constructor`
-// is `Headers`, so `new headers.constructor(headers)` copies.
-delegateToReal(LazyHeaders.prototype, Headers, filled)
-
-interface LazyHeadersFields { [kRawHeaders]: IncomingHttpHeaders | undefined, [kHeadersCopy]: Headers | undefined }
-const LazyHeadersShell = function (this: LazyHeadersFields, raw: IncomingHttpHeaders) {
-  this[kRawHeaders] = raw
-  this[kHeadersCopy] = undefined
-} as unknown as new (raw: IncomingHttpHeaders) => LazyHeaders
-LazyHeadersShell.prototype = LazyHeaders.prototype
-
-/** The real Headers behind a lazy one: Node's headers copied in, once (HTTP/2 pseudo-headers such as `:path` are not headers). */
-function filled (headers: LazyHeaders): Headers {
-  let copy = headers[kHeadersCopy]
-  if (copy !== undefined) return copy
-  copy = new Headers()
-  const raw = headers[kRawHeaders]!
-  for (const name in raw) {
-    if (name.charCodeAt(0) === 58) continue
-    const value = raw[name]
-    if (typeof value === 'string') copy.append(name, value)
-    else if (Array.isArray(value)) for (const item of value) copy.append(name, item)
-  }
-  headers[kHeadersCopy] = copy
-  headers[kRawHeaders] = undefined
-  return copy
-}
-
-// Handlers look up the same few header names on every request: each name's lowercase form is
-// remembered once it passed the token check, which costs more than the lookup itself.
-const knownHeaderNames = new Map<string, string>()
-
-/** A valid header name in lowercase, or `undefined` for anything Headers would reject. */
-function lowerHeaderName (name: unknown): string | undefined {
-  if (typeof name !== 'string') return undefined
-  let lower = knownHeaderNames.get(name)
-  if (lower === undefined) {
-    if (!isToken(name)) return undefined
-    lower = name.toLowerCase()
-    if (knownHeaderNames.size >= 256) knownHeaderNames.clear()
-    knownHeaderNames.set(name, lower)
-  }
-  return lower
-}
-
-/** The value `get` would return, read from Node's headers; `undefined` when only the copy can answer. */
-function peek (headers: LazyHeaders, name: string): string | null | undefined {
-  const raw = headers[kRawHeaders]
-  if (raw === undefined) return undefined
-  const lower = lowerHeaderName(name)
-  if (lower === undefined || lower === '__proto__') return undefined
-  const value = raw[lower]
-  if (typeof value === 'string') return value
-  if (Array.isArray(value)) return value.length === 0 ? null : value.join(', ')
-  return value === undefined ? null : undefined
 }
 
 function asIs (bytes: Buffer): Buffer { return bytes }

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify'
+import type { Logger } from '../host.js'
 import { stripSegments } from '../path-pattern.js'
 import { retryAfterFailureMs, type RoutePolicy } from './policy.js'
 import { cacheKey, implicitTags, type ResponseCache } from './response-cache.js'
@@ -20,7 +20,7 @@ export class CachedRoute {
     readonly display: string,
     readonly routeFile: string,
     readonly basePathSegments: number,
-    readonly log: FastifyBaseLogger
+    readonly log: Logger
   ) {
     this.retryAfterFailureMs = retryAfterFailureMs(policy)
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FastifyBaseLogger, FastifyReply } from 'fastify'
+import type { HostReply, Logger } from '../host.js'
 import { isThenable, timeout } from '../async.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import { isStreamBody, passStringsThrough, setStatus, type ResponseParts } from '../reply.js'
@@ -39,7 +39,7 @@ export interface ResponseCacheOptions {
   lockTimeoutMs: Milliseconds
   storeTimeoutMs: Milliseconds
   cacheControl: boolean
-  log: FastifyBaseLogger
+  log: Logger
 }
 
 /** Cache keys are bounded: long paths are replaced by their SHA-256, which cannot collide in practice. */
@@ -111,7 +111,7 @@ export class ResponseCache {
   readonly maxEntryBytes: number
   readonly lockTimeoutMs: Milliseconds
   readonly storeTimeoutMs: Milliseconds
-  readonly log: FastifyBaseLogger
+  readonly log: Logger
   readonly #cacheControl: boolean
   readonly #stats = { hits: 0, stale: 0, misses: 0, revalidations: 0, errors: 0 }
   readonly #inflight = new Map<string, Promise<Outcome>>()
@@ -336,7 +336,7 @@ export class ResponseCache {
    * Answer from an entry: 304 for a matching `If-None-Match`, else the stored bytes. Headers are
    * prepared once per entry; a hit builds no Request and copies no body.
    */
-  send (reply: FastifyReply, entry: CacheEntry, status: CacheStatus, stored = true): FastifyReply {
+  send (reply: HostReply, entry: CacheEntry, status: CacheStatus, stored = true): unknown {
     let prepared = this.#prepared.get(entry)
     if (prepared === undefined) {
       prepared = this.#prepare(entry)

@@ -1,0 +1,208 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import fp from 'fastify-plugin'
+import type { CacheStats, ResponseCache } from '../cache/response-cache.js'
+import { jsonSyntaxError } from '../errors.js'
+import { createRoute } from '../handle.js'
+import { HTTP_METHODS } from '../load-module.js'
+import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from '../options.js'
+import { acquireProcessEffects } from '../process-effects.js'
+import { sendTrailingSlashRedirect } from '../reply.js'
+import type { RequestEnv } from '../request.js'
+import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
+import { redirectTarget, urlForms } from '../trailing-slash.js'
+import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
+
+const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Response cache introspection of every `fastify-route-handlers` registration on this app. */
+    routeHandlersCache: RouteHandlersCache
+  }
+}
+
+/** The request env of a Fastify context: its prefix, its JSON parser, its body limit and handler timeout. */
+function fastifyEnv (fastify: FastifyInstance): RequestEnv {
+  const config = fastify.initialConfig
+  const defaultJsonParser = fastify.getDefaultJsonParser(config.onProtoPoisoning ?? 'error', config.onConstructorPoisoning ?? 'error')
+  return {
+    basePathSegments: fastify.prefix.split('/').filter((part) => part !== '').length,
+    parseJson (request, body) {
+      let result: unknown
+      let failure: Error | null = null
+      // Fastify's parser calls back synchronously.
+      defaultJsonParser(request as FastifyRequest, body as unknown as string, (error, value) => {
+        failure = error
+        result = value
+      })
+      if (failure !== null) throw jsonSyntaxError(failure)
+      return result
+    },
+    // Fastify builds a new routeOptions object on every read (~a dozen fields and a router call):
+    // asked once per route (route-state.ts).
+    bodyLimit: (request) => (request as FastifyRequest).routeOptions.bodyLimit,
+    timeoutSignal (request) {
+      const fastifyRequest = request as FastifyRequest
+      if ((fastifyRequest.routeOptions.handlerTimeout ?? 0) <= 0) return undefined
+      // With a handler timeout (`maxDuration`), Fastify answers 503 on its own.
+      const controller = new AbortController()
+      const signal = fastifyRequest.signal
+      signal.addEventListener('abort', () => {
+        if ((signal.reason as { code?: string } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') controller.abort(signal.reason)
+      }, { once: true })
+      return controller.signal
+    }
+  }
+}
+
+/**
+ * Handlers read bodies themselves (json(), formData(), a stream...): Fastify must neither parse
+ * nor reject any content type here. The payload stream is handed through untouched; bodyLimit
+ * and proto-poisoning are enforced when the handler reads it.
+ */
+function passBodiesThrough (fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers()
+  const passThroughBody = (_request: FastifyRequest, payload: unknown, done: (error: Error | null, body?: unknown) => void): void => {
+    done(null, payload)
+  }
+  // '*' alone would do, but Fastify never caches its fallback, so it would parse the content
+  // type again on every request with a body; a RegExp match is cached.
+  fastify.addContentTypeParser(/^/, passThroughBody)
+  fastify.addContentTypeParser('*', passThroughBody)
+}
+
+/** Every log line of a route, errors included, names the file that handled it. */
+function fileLogger (fastify: FastifyInstance, routeFile: string): FastifyInstance['childLoggerFactory'] {
+  const parent = fastify.childLoggerFactory
+  return function routeHandlersChildLogger (this: FastifyInstance, logger, bindings, childOptions, rawRequest) {
+    // Not `{ ...bindings, routeFile }`: V8 builds a new map for a spread followed by another
+    // property every time, on every request.
+    const withFile = Object.assign({}, bindings) as typeof bindings & { routeFile: string }
+    withFile.routeFile = routeFile
+    return parent.call(this, logger, withFile, childOptions, rawRequest)
+  }
+}
+
+/** One real Fastify route per URL of the file, plus the 308 for the other trailing-slash form. */
+function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, opts: ResolvedOptions, ignoreTrailingSlash: boolean, hasLogger: boolean): ((path: string) => Promise<unknown>) | undefined {
+  const { routeFile, loaded: { pattern, config } } = prepared
+  const childLoggerFactory = hasLogger ? fileLogger(fastify, routeFile) : undefined
+  let render: ((path: string) => Promise<unknown>) | undefined
+  for (const url of pattern.urls) {
+    const { handler, prerender } = createRoute(prepared.runtimeFor(url, ignoreTrailingSlash))
+    render ??= prerender
+    const routeOptions = {
+      method: routeMethods,
+      handler: handler as unknown as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined,
+      config: { routeFile },
+      ...(childLoggerFactory === undefined ? {} : { childLoggerFactory }),
+      // Next.js's `maxDuration` becomes Fastify's own handler timeout (503 when exceeded).
+      ...(config.maxDuration === undefined ? {} : { handlerTimeout: Math.ceil(config.maxDuration * 1000) })
+    }
+    const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
+    fastify.route({ ...routeOptions, url: canonical })
+    // Next.js answers the other form of a URL with a 308 to the canonical one.
+    if (other === undefined) continue
+    fastify.route({
+      method: routeMethods,
+      url: other,
+      config: { routeFile },
+      handler: function trailingSlashRedirect (request: FastifyRequest, reply: FastifyReply) {
+        sendTrailingSlashRedirect(reply, redirectTarget(request.raw.url ?? '/', withSlash))
+        return reply
+      }
+    })
+  }
+  return render
+}
+
+/**
+ * The routes of one registration, in their own encapsulated context: Fastify's `prefix` applies,
+ * and the pass-through content-type parser and error handler stay local. Load → register → prerender.
+ */
+async function routeHandlersScope (fastify: FastifyInstance, { opts, registrations }: { opts: ResolvedOptions, registrations: Registration[] }): Promise<void> {
+  const loaded = await loadRoutes(opts)
+  passBodiesThrough(fastify)
+  installErrorHandler(fastify, opts.dev)
+
+  const config = fastify.initialConfig as typeof fastify.initialConfig & { routerOptions?: { ignoreTrailingSlash?: boolean } }
+  const ignoreTrailingSlash = config.ignoreTrailingSlash === true || config.routerOptions?.ignoreTrailingSlash === true
+  const registration = createRegistration(opts, fastifyEnv(fastify), fastify.log)
+  registrations.push(registration)
+  fastify.addHook('onClose', async function routeHandlersOnClose () { await registration.close() })
+  // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
+  const hasLogger = fastify.log.child({}) !== fastify.log
+  const prerenders: PrerenderTask[] = []
+  for (const route of loaded) {
+    const prepared = await prepareRoute(registration, route, 'Fastify')
+    const render = registerRoute(fastify, prepared, opts, ignoreTrailingSlash, hasLogger)
+    const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
+    if (task !== undefined) prerenders.push(task)
+  }
+  if (prerenders.length === 0) return
+  // Bounded within Fastify's `pluginTimeout`, which would otherwise fail `ready()`.
+  const pluginTimeout = fastify.initialConfig.pluginTimeout ?? 10_000
+  const budgetMs = pluginTimeout > 0 ? pluginTimeout / 2 : 60_000
+  fastify.addHook('onReady', async function routeHandlersPrerender () {
+    await runPrerenders(prerenders, budgetMs)
+  })
+}
+
+/**
+ * Outside dev, when the app has no error handler of its own, 5xx answers carry no error message
+ * or stack (they may hold secrets); the error is still logged in full. An app error handler, set
+ * before or after registering this plugin, is always used as is.
+ */
+function installErrorHandler (fastify: FastifyInstance, dev: boolean): void {
+  const inherited = fastify.errorHandler
+  if (dev || inherited.name !== 'defaultErrorHandler') return
+  fastify.setErrorHandler(function routeHandlersErrorHandler (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const declared = error.statusCode ?? (error as { status?: number }).status
+    const statusCode = typeof declared === 'number' && declared >= 400 && declared <= 599 ? declared : 500
+    if (statusCode < 500) return inherited.call(this, error, request, reply)
+    // Set the status first: the log line serialises `res` and must show what is sent.
+    reply.code(statusCode)
+    request.log.error({ req: request, res: reply, err: error }, error.message)
+    const phrase = STATUS_CODES[statusCode] ?? 'Internal Server Error'
+    return reply.send({ statusCode, error: phrase, message: phrase })
+  })
+}
+
+/**
+ * The plugin. It validates options eagerly, decorates the app with `routeHandlersCache` (shared by
+ * every registration), and registers the routes in an encapsulated child context that receives
+ * Fastify's `prefix`, `logLevel` and `logSerializers`.
+ */
+async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOptions & FastifyPluginOptions): Promise<void> {
+  const opts = normalizeOptions(options)
+  const release = acquireProcessEffects(opts)
+  fastify.addHook('onClose', async function releaseProcessEffects () { release() })
+  if (!fastify.hasDecorator('routeHandlersCache')) {
+    const registrations: Registration[] = []
+    const introspection: RouteHandlersCache & { registrations: Registration[] } = {
+      registrations,
+      stats: () => sumStats(registrations.map((registration) => registration.cache).filter((cache): cache is ResponseCache => cache !== undefined))
+    }
+    fastify.decorate('routeHandlersCache', introspection)
+  }
+  const { registrations } = fastify.routeHandlersCache as RouteHandlersCache & { registrations: Registration[] }
+  await fastify.register(routeHandlersScope, {
+    opts,
+    registrations,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ...(options.logSerializers === undefined ? {} : { logSerializers: options.logSerializers })
+  })
+}
+
+/**
+ * The Fastify plugin: `app.register(routeHandlers, { dir: 'app' })` registers one Fastify route
+ * per `route.ts` file under `dir`. Options: {@link RouteHandlersOptions}.
+ */
+export const plugin = fp(routeHandlers, {
+  fastify: '5.x',
+  name: 'fastify-route-handlers'
+})
+
+export type { CacheStats }

@@ -1,0 +1,87 @@
+import { isThenable } from './async.js'
+import { holdStore, sharedContext, type RequestStore } from './context.js'
+import type { HostReply, HostRequest } from './host.js'
+import { navigationResponse, newStore, runsInStore } from './invoke.js'
+import type { AnyRouteHandler } from './load-module.js'
+import type { Params } from './path-pattern.js'
+import { hasWholeBody, sendResponse } from './reply.js'
+import { RouteRequest } from './request.js'
+import { releaseWhenSent } from './response-close.js'
+import { bodyLimitOf, type RouteState } from './route-state.js'
+
+/**
+ * Handlers seen to answer synchronously: their first call in the store returned a Response with
+ * a whole body (no promise, no stream still being produced), so nothing of theirs runs after
+ * they return. They run with the store visible to their synchronous part only (a `fetch()` they
+ * call is still cached), without the async hook that following their continuations would take:
+ * on Node 20 it slows every request of the process (see RequestStorage), a streamed one most.
+ * A handler that later returns a promise or an unfinished stream is followed again from
+ * its next call on; `false` is final.
+ */
+const answersSynchronously = new WeakMap<AnyRouteHandler, boolean>()
+
+/** Write a handler's response once the invalidations it started (`revalidateTag`, ...) have finished. */
+function settle (route: RouteState, request: HostRequest, reply: HostReply, response: unknown, store: RequestStore | undefined): unknown {
+  return store?.pending === undefined
+    ? finish(route, request, reply, response, store)
+    : Promise.all(store.pending).then(() => finish(route, request, reply, response, store))
+}
+
+/** Write what a handler returned, with the Set-Cookie lines its `cookies()` calls made. */
+function finish (route: RouteState, request: HostRequest, reply: HostReply, response: unknown, store: RequestStore | undefined): unknown {
+  const method = request.method
+  const setCookie = store?.cookies?.toSetCookie()
+  return sendResponse(reply, response, method === 'GET' && setCookie === undefined ? route.plainGet : { method, file: route.file, setCookie })
+}
+
+/**
+ * Run the handler for this request, uncached, and write its Response. The result is written
+ * without extra promise layers: a synchronous handler answers synchronously, an async one costs
+ * one `then`.
+ * @returns undefined when the reply was sent synchronously (what Fastify expects of a synchronous
+ *   handler), else a promise the host must wait on and catch
+ */
+export function respond (route: RouteState, request: HostRequest, reply: HostReply, handler: AnyRouteHandler, params: Params | undefined): Promise<unknown> | undefined {
+  const routeRequest = new RouteRequest(request, reply, route.env, undefined, bodyLimitOf(route, request))
+  let store: RequestStore | undefined
+  let release: (() => void) | undefined
+  let result: unknown
+  try {
+    if (runsInStore(route.data, request.method)) {
+      store = newStore(routeRequest, route.data, undefined)
+      if (answersSynchronously.get(handler) === true && !sharedContext.enabled) {
+        result = sharedContext.storage.runSynchronous(store, handler, routeRequest, { params })
+        // It left work running after all: follow its continuations from the next call on.
+        if (isThenable(result) || !hasWholeBody(result)) answersSynchronously.set(handler, false)
+      } else {
+        release = holdStore()
+        result = sharedContext.storage.run(store, handler, routeRequest, { params })
+        if (!answersSynchronously.has(handler)) answersSynchronously.set(handler, !isThenable(result) && hasWholeBody(result))
+      }
+    } else {
+      result = handler(routeRequest, { params })
+    }
+  } catch (error) {
+    result = Promise.reject(error)
+  }
+  if (isThenable(result)) {
+    const sending = Promise.resolve(result).then(
+      (response) => settle(route, request, reply, response, store),
+      (error: unknown) => settle(route, request, reply, navigationResponse(error), store))
+    if (release !== undefined) releaseWhenSent(reply, sending, release)
+    return sending
+  }
+  let sent: unknown
+  try {
+    sent = settle(route, request, reply, result, store)
+  } catch (error) {
+    release?.()
+    throw error
+  }
+  // Written synchronously, settle() answers the reply itself, which may have a `then` (Fastify's):
+  // handed to the host, it would be waited on (for a stream, with listeners on the response) for
+  // nothing. Anything else is work still to finish, which the host must wait on (and catch).
+  const pending = sent === reply ? undefined : sent as Promise<unknown>
+  if (release !== undefined) releaseWhenSent(reply, pending, release)
+  return pending
+}

@@ -1,0 +1,194 @@
+import { timeout } from './async.js'
+import { CachedRoute } from './cache/cached-route.js'
+import { installFetchCache } from './cache/data-cache.js'
+import { readSegmentConfig, routePolicy, type RoutePolicy, type SegmentConfig } from './cache/policy.js'
+import { ResponseCache } from './cache/response-cache.js'
+import { discoverRoutes, type RouteFile } from './discover.js'
+import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
+import type { Logger } from './host.js'
+import { findTsconfig, loadRouteModule, type Diagnostic, type RouteModule } from './load-module.js'
+import type { ResolvedOptions } from './options.js'
+import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
+import type { RequestEnv } from './request.js'
+import type { RouteRuntime } from './route-state.js'
+import { catchAllTrailingSlash } from './trailing-slash.js'
+
+/** A route file, loaded: its URL pattern, its module and its segment config. */
+export interface LoadedRoute {
+  route: RouteFile
+  pattern: RoutePattern
+  module: RouteModule
+  diagnostics: Diagnostic[]
+  config: SegmentConfig
+}
+
+/** Find every route file under `dir`, check that no two URLs collide, and load each module. */
+export async function loadRoutes (opts: ResolvedOptions): Promise<LoadedRoute[]> {
+  const files = await discoverRoutes(opts.dir)
+  const patterns = files.map((route) => ({ route, pattern: toRoutePattern(route) }))
+  assertNoConflicts(patterns)
+  const tsconfig = opts.loader === 'tsx' ? findTsconfig(opts.dir) : undefined
+  const loaded: LoadedRoute[] = []
+  for (const entry of patterns) {
+    const { module, diagnostics } = await loadRouteModule(entry.route, opts.loader, tsconfig)
+    loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module) })
+  }
+  return loaded
+}
+
+/** What the routes of one registration share: options, request env, caches, logger. */
+export interface Registration {
+  readonly opts: ResolvedOptions
+  readonly env: RequestEnv
+  /** The response cache, unless caching is off. */
+  readonly cache: ResponseCache | undefined
+  /** The cache `fetch()` and `unstable_cache` use, unless the data cache is off. */
+  readonly dataCache: ResponseCache | undefined
+  readonly log: Logger
+  /** Stop the registration's caches and give back the fetch wrapper. */
+  close (): Promise<void>
+}
+
+/** The caches of a registration, the fetch wrapper they need, and how to release them. */
+export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log: Logger): Registration {
+  const cache = opts.cache === false ? undefined : new ResponseCache({ ...opts.cache, cacheControl: opts.cacheControl, log })
+  const dataCache = opts.fetchCache ? cache : undefined
+  // fetch() learns which handler calls it from the request store, which GET and HEAD handlers
+  // then run in (respond.ts). POST & co. do not cache fetch, as in Next.js.
+  const releaseFetch = dataCache === undefined ? undefined : installFetchCache()
+  let closing: Promise<void> | undefined
+  return {
+    opts,
+    env,
+    cache,
+    dataCache,
+    log,
+    close () {
+      closing ??= (async () => {
+        releaseFetch?.()
+        await cache?.close()
+      })()
+      return closing
+    }
+  }
+}
+
+/** One route file, ready to serve: its cache, its allowed paths, and its runtime per URL. */
+export interface PreparedRoute {
+  readonly loaded: LoadedRoute
+  readonly routeFile: string
+  readonly policy: RoutePolicy
+  readonly cached: CachedRoute | undefined
+  /** `generateStaticParams`'s paths (canonical, without the prefix), when they are needed. */
+  readonly listedPaths: string[] | undefined
+  /** The runtime of one of the pattern's URLs. */
+  runtimeFor (url: string, ignoreTrailingSlash: boolean): RouteRuntime
+}
+
+/** Decide a route's cache policy, list its static paths, and log what the app should know. */
+export async function prepareRoute (registration: Registration, loaded: LoadedRoute, hostName: string): Promise<PreparedRoute> {
+  const { opts, env, cache, dataCache, log } = registration
+  const { route, pattern, module, diagnostics, config } = loaded
+  const routeFile = route.relative
+  if (opts.dev) for (const diagnostic of diagnostics) log.warn({ routeFile }, diagnostic.message)
+  for (const name of config.ignored) {
+    log.warn({ routeFile }, `'${name}' in ${routeFile} has no effect on a ${hostName} server; it is accepted and ignored`)
+  }
+  const readParams = createParamsReader(pattern, env.basePathSegments)
+  const policy = routePolicy(module, pattern, config, opts.caching)
+  const cached = cache !== undefined && policy.cacheable
+    ? new CachedRoute(cache, policy, pattern.display, routeFile, env.basePathSegments, log)
+    : undefined
+  const wantsStaticPaths = config.generateStaticParams !== undefined && (!config.dynamicParams || (cached !== undefined && opts.prerender))
+  const listedPaths = wantsStaticPaths ? await staticPaths(module, pattern, config.generateStaticParams!) : undefined
+  const allowedPaths = config.dynamicParams || listedPaths === undefined ? undefined : new Set(listedPaths)
+  const data = { cache: dataCache, fetchDefault: fetchDefaultOf(config) }
+  return {
+    loaded,
+    routeFile,
+    policy,
+    cached,
+    listedPaths,
+    runtimeFor (url, ignoreTrailingSlash) {
+      const isCatchAll = url.endsWith('*')
+      return {
+        module,
+        env,
+        readParams,
+        trailingSlashRedirect: isCatchAll && !ignoreTrailingSlash ? catchAllTrailingSlash(opts.trailingSlash) : undefined,
+        cached,
+        allowedPaths,
+        data
+      }
+    }
+  }
+}
+
+/** The params sets `generateStaticParams` lists, as canonical paths without the prefix. */
+async function staticPaths (module: RouteModule, pattern: RoutePattern, generateStaticParams: () => unknown): Promise<string[]> {
+  let list: unknown
+  try {
+    list = await generateStaticParams()
+  } catch (error) {
+    throw new FRH_ERR_MODULE_CONFIG_INVALID(module.relative, 'generateStaticParams', '()', `it threw: ${(error as Error).message}`, error as Error)
+  }
+  if (!Array.isArray(list)) throw new FRH_ERR_MODULE_CONFIG_INVALID(module.relative, 'generateStaticParams', '()', 'it must return an array of params objects')
+  const paths: string[] = []
+  for (const params of list) {
+    const path = params !== null && typeof params === 'object' ? pathForParams(pattern, params as Record<string, unknown>) : undefined
+    if (path === undefined) {
+      throw new FRH_ERR_MODULE_CONFIG_INVALID(module.relative, 'generateStaticParams', '()', `it returned ${JSON.stringify(params)}, which does not fit ${pattern.display}`)
+    }
+    paths.push(canonicalPath(path) ?? path)
+  }
+  return paths
+}
+
+/** What an uncached-by-default `fetch()` does in a route: Next.js's `fetchCache` and `dynamic` exports decide. */
+function fetchDefaultOf (config: SegmentConfig): 'force-cache' | 'no-store' {
+  if (config.fetchCache !== undefined) return config.fetchCache.endsWith('no-store') ? 'no-store' : 'force-cache'
+  return config.dynamic === 'force-dynamic' || config.revalidate === 0 ? 'no-store' : 'force-cache'
+}
+
+/** Renders a route's paths into the cache until a deadline: one per route that wants it. */
+export type PrerenderTask = (deadline: number) => Promise<void>
+
+/**
+ * The prerender of one route, as `next build` does: its own path, or its `generateStaticParams`
+ * paths. `prefix` is the host's path in front of the routes; `render` generates one full path.
+ */
+export function prerenderTask (prepared: PreparedRoute, prefix: string, render: (path: string) => Promise<unknown>, log: Logger): PrerenderTask | undefined {
+  const { cached, loaded: { pattern }, routeFile } = prepared
+  if (cached === undefined || /[:*]/.test(prefix)) return undefined // a parametric prefix has no single path to render
+  const paths = pattern.params.length === 0 ? [canonicalPath(pattern.display) ?? pattern.display] : prepared.listedPaths ?? []
+  return async function prerenderRoute (deadline: number) {
+    for (const path of paths) {
+      const full = canonicalPath(prefix + path) ?? path
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        log.warn({ routeFile, path: full }, 'prerender skipped: out of time; the path will be generated on its first request')
+        continue
+      }
+      const late = timeout(left)
+      try {
+        if (await Promise.race([render(full), late.promise]) === 'timeout') {
+          log.warn({ routeFile, path: full }, 'prerender did not finish in time; the path will be generated on its first request')
+        }
+      } catch (error) {
+        // As SPEC'd: a prerender failure falls back to generating on the first request.
+        log.warn({ err: error, routeFile, path: full }, 'prerender failed; the path will be generated on its first request')
+      } finally {
+        late.cancel()
+      }
+    }
+  }
+}
+
+/**
+ * Run every prerender, bounded: a slow or never-ending handler (a stream, a long poll) must not
+ * fail startup. What is not done by then is generated on its first request instead.
+ */
+export async function runPrerenders (tasks: PrerenderTask[], budgetMs: number): Promise<void> {
+  const deadline = Date.now() + budgetMs
+  await Promise.all(tasks.map((run) => run(deadline)))
+}
