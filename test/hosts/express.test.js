@@ -171,7 +171,7 @@ t.test('express', { skip: hosts.includes('express') ? false : 'HOSTS leaves out 
   t.test("errors reach the app's error middleware, the original error with its code", async (t) => {
     const seen = []
     const server = await build(t, {
-      options: { dev: false },
+      options: { dev: false, bodyLimit: 100 },
       after (app) {
         app.use((err, req, res, next) => {
           seen.push(err)
@@ -190,10 +190,15 @@ t.test('express', { skip: hosts.includes('express') ? false : 'HOSTS leaves out 
     t.equal(body.code, 'FRH_ERR_HANDLER_NO_RESPONSE')
     t.equal(seen[1]?.statusCode, 500)
 
+    const tooLarge = await server.raw('/body?op=text', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(101) })
+    t.equal(tooLarge.status, 503, 'a body over bodyLimit goes there too')
+    t.equal(JSON.parse(tooLarge.rest.toString()).code, 'FRH_ERR_REQUEST_BODY_TOO_LARGE')
+    t.equal(seen[2]?.statusCode, 413)
+
     const redirected = await server.fetch('/redirect')
     t.equal(redirected.status, 307, 'redirect() is an answer, not an error')
     t.equal(redirected.headers.get('location'), '/elsewhere')
-    t.equal(seen.length, 2, 'the error middleware never saw the redirect')
+    t.equal(seen.length, 3, 'the error middleware never saw the redirect')
   })
 
   t.test('an unmatched path falls through to a later app.get', async (t) => {
