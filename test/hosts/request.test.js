@@ -1,0 +1,181 @@
+// The request a handler receives, on every host: url and nextUrl, headers, and every body reader,
+// with the 400 for refused JSON and the 413 for a body over the limit.
+import t from 'tap'
+import { hosts, makeApp, startHost } from '../helpers/hosts.js'
+
+const files = {
+  'inspect/[id]/route.js': `export async function GET (request, { params }) {
+  const url = request.nextUrl
+  return Response.json({
+    url: request.url,
+    href: url.href,
+    origin: url.origin,
+    pathname: url.pathname,
+    search: url.search,
+    q: url.searchParams.get('q'),
+    qAll: url.searchParams.getAll('q'),
+    header: request.headers.get('x-test'),
+    multi: request.headers.get('x-multi'),
+    missing: request.headers.get('x-missing'),
+    method: request.method,
+    params: await params
+  })
+}
+export const POST = GET
+`,
+  'body/route.js': `const hex = (bytes) => Buffer.from(bytes).toString('hex')
+
+async function read (request, op) {
+  switch (op) {
+    case 'json': return { value: await request.json() }
+    case 'json-caught':
+      try {
+        return { value: await request.json() }
+      } catch (error) {
+        return { syntaxError: error instanceof SyntaxError, name: error.name }
+      }
+    case 'text': return { value: await request.text() }
+    case 'arrayBuffer': {
+      const buffer = await request.arrayBuffer()
+      return { isArrayBuffer: buffer instanceof ArrayBuffer, hex: hex(new Uint8Array(buffer)) }
+    }
+    case 'formData': {
+      const form = await request.formData()
+      return { isFormData: form instanceof FormData, entries: [...form].map(([name, value]) => [name, value]) }
+    }
+    case 'none': return {}
+    default: throw new Error('unknown op ' + op)
+  }
+}
+
+async function handle (request) {
+  const op = request.nextUrl.searchParams.get('op')
+  return Response.json({ method: request.method, contentType: request.headers.get('content-type'), ...(await read(request, op)) })
+}
+
+export const POST = handle
+export const PUT = handle
+export const DELETE = handle
+`
+}
+
+async function start (t, host, options = {}) {
+  return startHost(host, { dir: makeApp(t, files), dev: true, ...options }, t)
+}
+
+const json = { 'content-type': 'application/json' }
+
+for (const host of hosts) {
+  t.test(host, async (t) => {
+    t.test('request.url is absolute with the Host; nextUrl gives pathname, search and searchParams', async (t) => {
+      const server = await start(t, host)
+      const res = await server.fetch('/inspect/7?q=one&q=two%20words&x=%26', { headers: { 'x-test': 'hello' } })
+      t.equal(res.status, 200)
+      const seen = await res.json()
+      t.equal(seen.url, `${server.url}/inspect/7?q=one&q=two%20words&x=%26`)
+      t.equal(seen.href, seen.url)
+      t.equal(seen.origin, server.url)
+      t.equal(seen.pathname, '/inspect/7')
+      t.equal(seen.search, '?q=one&q=two%20words&x=%26')
+      t.equal(seen.q, 'one')
+      t.same(seen.qAll, ['one', 'two words'])
+      t.equal(seen.header, 'hello')
+      t.equal(seen.missing, null)
+      t.same(seen.params, { id: '7' })
+    })
+
+    t.test('the origin comes from the Host header as sent', async (t) => {
+      const server = await start(t, host)
+      const res = await server.raw('/inspect/1?a=b', { headers: { host: 'example.com:8080', 'x-multi': 'one' } })
+      t.equal(res.status, 200)
+      const seen = JSON.parse(res.rest.toString())
+      t.equal(seen.url, 'http://example.com:8080/inspect/1?a=b')
+      t.equal(seen.origin, 'http://example.com:8080')
+      t.equal(seen.multi, 'one')
+    })
+
+    t.test('without trust settings, X-Forwarded-Proto and X-Forwarded-Host are ignored', async (t) => {
+      const server = await start(t, host)
+      const res = await server.raw('/inspect/1', {
+        headers: { host: 'direct.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'proxied.example' }
+      })
+      t.equal(JSON.parse(res.rest.toString()).url, 'http://direct.example/inspect/1')
+    })
+
+    t.test('json() and text()', async (t) => {
+      const server = await start(t, host)
+      const parsed = await server.fetch('/body?op=json', { method: 'POST', headers: json, body: '{"ping":"pong","n":[1,2]}' })
+      t.equal(parsed.status, 200)
+      t.same(await parsed.json(), { method: 'POST', contentType: 'application/json', value: { ping: 'pong', n: [1, 2] } })
+      const text = await server.fetch('/body?op=text', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'héllo \u{1f600}' })
+      t.same(await text.json(), { method: 'PUT', contentType: 'text/plain', value: 'héllo \u{1f600}' })
+      const del = await server.fetch('/body?op=json', { method: 'DELETE', headers: json, body: '{"name":"foo"}' })
+      t.same((await del.json()).value, { name: 'foo' }, 'DELETE reads a JSON body')
+      const none = await server.fetch('/body?op=text', { method: 'POST', body: 'no type' })
+      t.equal((await none.json()).value, 'no type', 'no content-type')
+    })
+
+    t.test('formData() parses application/x-www-form-urlencoded', async (t) => {
+      const server = await start(t, host)
+      const res = await server.fetch('/body?op=formData', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1&b=x+y&b=%C3%A9'
+      })
+      t.equal(res.status, 200)
+      const seen = await res.json()
+      t.equal(seen.isFormData, true)
+      t.same(seen.entries, [['a', '1'], ['b', 'x y'], ['b', 'é']])
+    })
+
+    t.test('arrayBuffer() gives the bytes as sent', async (t) => {
+      const server = await start(t, host)
+      const res = await server.fetch('/body?op=arrayBuffer', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from([0, 1, 127, 128, 254, 255])
+      })
+      t.equal(res.status, 200)
+      t.same(await res.json(), { method: 'POST', contentType: 'application/octet-stream', isArrayBuffer: true, hex: '00017f80feff' })
+    })
+
+    t.test('invalid JSON: a SyntaxError inside the handler, 400 when uncaught', async (t) => {
+      const server = await start(t, host)
+      const caught = await server.fetch('/body?op=json-caught', { method: 'POST', headers: json, body: '{bad' })
+      t.equal(caught.status, 200)
+      t.same(await caught.json(), { method: 'POST', contentType: 'application/json', syntaxError: true, name: 'SyntaxError' })
+      const uncaught = await server.fetch('/body?op=json', { method: 'POST', headers: json, body: '{bad' })
+      t.equal(uncaught.status, 400)
+      const body = await uncaught.json()
+      t.equal(body.statusCode, 400)
+      t.equal(body.error, 'Bad Request')
+    })
+
+    t.test('a body over bodyLimit is 413 with FRH_ERR_REQUEST_BODY_TOO_LARGE, read or not', async (t) => {
+      const server = await start(t, host, { bodyLimit: 100 })
+      const at = await server.fetch('/body?op=text', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(100) })
+      t.equal(at.status, 200, 'the limit itself passes')
+      t.equal((await at.json()).value.length, 100)
+      for (const op of ['text', 'none']) {
+        const over = await server.raw(`/body?op=${op}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(101) })
+        t.equal(over.status, 413, op)
+        t.match(over.rest.toString(), /"code":"FRH_ERR_REQUEST_BODY_TOO_LARGE"/, op)
+      }
+      const chunked = await server.raw('/body?op=text', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' },
+        body: `40\r\n${'x'.repeat(64)}\r\n40\r\n${'x'.repeat(64)}\r\n0\r\n\r\n`
+      })
+      t.equal(chunked.status, 413, 'a chunked body that grows over the limit')
+    })
+
+    t.test('the default limit is 1 MiB', async (t) => {
+      const server = await start(t, host)
+      const limit = 1024 * 1024
+      const at = await server.fetch('/body?op=none', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(limit) })
+      t.equal(at.status, 200, '1 MiB passes')
+      const over = await server.raw('/body?op=none', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(limit + 1) })
+      t.equal(over.status, 413, 'one byte more is 413')
+    })
+  })
+}
