@@ -1,6 +1,13 @@
 import FindMyWay from 'find-my-way'
+import { FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
 import type { HostHandler } from './handle.js'
 import { HTTP_METHODS } from './load-module.js'
+
+/** A path whose percent-encoding does not decode: 400, as on Fastify, never a 404 or another route. */
+const badUrl: HostHandler = function badUrl () {
+  throw new FRH_ERR_REQUEST_PARAM_DECODE('a segment')
+}
+function noop (): void {}
 
 /**
  * The URLs of the routes, matched as Fastify matches them (the same router, find-my-way): static
@@ -12,17 +19,20 @@ export class RouteTable {
     ignoreTrailingSlash: false,
     caseSensitive: true,
     // A param is as long as the request line allows, as in Next.js and Express.
-    maxParamLength: 65_535
+    maxParamLength: 65_535,
+    // With it, find() answers a URL that does not decode with a result whose store is null.
+    onBadUrl: noop
   })
 
   add (url: string, handler: HostHandler): void {
-    // find-my-way's handler type is its own router signature; this table only stores and returns it.
-    this.#router.on([...HTTP_METHODS], url, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>)
+    this.#router.on([...HTTP_METHODS], url, noop, { handler })
   }
 
   /** The handler of the route `url` (path and query) matches, for an HTTP method a route file may export. */
   find (method: string, url: string): HostHandler | undefined {
     const found = this.#router.find(method as FindMyWay.HTTPMethod, url)
-    return found === null ? undefined : found.handler as unknown as HostHandler
+    if (found === null) return undefined
+    const store = found.store as { handler: HostHandler } | null
+    return store === null ? badUrl : store.handler
   }
 }
