@@ -23,6 +23,23 @@ const files = {
 }
 export const POST = GET
 `,
+  'echo/route.js': `// Pipes request.body back as the response body, chunk by chunk.
+export async function POST (request) {
+  const reader = request.body.getReader()
+  return new Response(new ReadableStream({
+    async pull (controller) {
+      const { done, value } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    }
+  }))
+}
+`,
+  'any/[...path]/route.js': `export function GET (request) {
+  const url = request.nextUrl
+  return Response.json({ origin: url.origin, host: url.host, href: url.href, url: request.url, pathname: url.pathname })
+}
+`,
   'body/route.js': `const hex = (bytes) => Buffer.from(bytes).toString('hex')
 
 async function read (request, op) {
@@ -42,6 +59,13 @@ async function read (request, op) {
     case 'formData': {
       const form = await request.formData()
       return { isFormData: form instanceof FormData, entries: [...form].map(([name, value]) => [name, value]) }
+    }
+    case 'multipart': {
+      const entries = []
+      for (const [name, value] of await request.formData()) {
+        entries.push(typeof value === 'string' ? [name, value] : [name, value.name, value.type, await value.text()])
+      }
+      return { entries }
     }
     case 'none': return {}
     default: throw new Error('unknown op ' + op)
@@ -94,6 +118,31 @@ for (const host of hosts) {
       t.equal(seen.multi, 'one')
     })
 
+    t.test('a Host the URL parser refuses becomes localhost; a valid one is kept', async (t) => {
+      const server = await start(t, host)
+      for (const bad of ['evil.com/path', 'a.com:99999', '[::1', 'a b.com', 'user@evil.com']) {
+        const res = await server.raw('/inspect/1', { headers: { host: bad } })
+        t.equal(res.status, 200, bad)
+        t.equal(JSON.parse(res.rest.toString()).url, 'http://localhost/inspect/1', bad)
+      }
+      const ipv6 = await server.raw('/inspect/1', { headers: { host: '[::1]:3000' } })
+      t.equal(JSON.parse(ipv6.rest.toString()).url, 'http://[::1]:3000/inspect/1')
+    })
+
+    t.test('the origin is the Host\'s, never read from a path that starts with // or /\\', async (t) => {
+      const server = await start(t, host)
+      for (const target of ['//evil.example/x', '/any//evil.example/x', '/any/\\evil.example/x', '/any//user@evil.example/x?q=1']) {
+        const res = await server.raw(target, { headers: { host: 'good.example' } })
+        t.ok(res.status < 500, `${target}: answered ${res.status}`)
+        if (res.status !== 200) continue
+        const seen = JSON.parse(res.rest.toString())
+        t.equal(seen.origin, 'http://good.example', `${target}: origin`)
+        t.equal(seen.host, 'good.example', `${target}: host`)
+        t.ok(seen.href.startsWith('http://good.example/'), `${target}: nextUrl.href ${seen.href}`)
+        t.ok(seen.url.startsWith('http://good.example/'), `${target}: request.url ${seen.url}`)
+      }
+    })
+
     t.test('without trust settings, X-Forwarded-Proto and X-Forwarded-Host are ignored', async (t) => {
       const server = await start(t, host)
       const res = await server.raw('/inspect/1', {
@@ -137,6 +186,31 @@ for (const host of hosts) {
       })
       t.equal(res.status, 200)
       t.same(await res.json(), { method: 'POST', contentType: 'application/octet-stream', isArrayBuffer: true, hex: '00017f80feff' })
+    })
+
+    t.test('formData() parses multipart/form-data with a file part', async (t) => {
+      const server = await start(t, host)
+      const form = new FormData()
+      form.append('field', 'value')
+      form.append('upload', new Blob(['id,name\n1,ä\n'], { type: 'text/csv' }), 'data.csv')
+      const res = await server.fetch('/body?op=multipart', { method: 'POST', body: form })
+      t.equal(res.status, 200)
+      t.same((await res.json()).entries, [['field', 'value'], ['upload', 'data.csv', 'text/csv', 'id,name\n1,ä\n']])
+    })
+
+    t.test('a chunked request body streams through request.body byte for byte', async (t) => {
+      const server = await start(t, host)
+      const parts = Array.from({ length: 10 }, (_, i) => `{"ping":"pong","i":${i}}\n`)
+      const framed = parts.map((part) => `${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`).join('') + '0\r\n\r\n'
+      const res = await server.raw('/echo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        body: framed
+      })
+      t.equal(res.status, 200)
+      t.equal(res.body.toString(), parts.join(''))
+      const viaFetch = await server.fetch('/echo', { method: 'POST', body: parts.join('') })
+      t.equal(await viaFetch.text(), parts.join(''), 'and with a Content-Length')
     })
 
     t.test('invalid JSON: a SyntaxError inside the handler, 400 when uncaught', async (t) => {
