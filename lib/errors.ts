@@ -67,6 +67,8 @@ export const FRH_ERR_HANDLER_INVALID_STATUS = createError('FRH_ERR_HANDLER_INVAL
   "Route handler %s in '%s' returned a response with status %s. Return a status between 200 and 599.")
 export const FRH_ERR_HANDLER_NEXT_RESPONSE = createError('FRH_ERR_HANDLER_NEXT_RESPONSE',
   "Route handler %s in '%s' returned NextResponse.%s(), which only works in Next.js middleware. Return a regular response (or NextResponse.redirect()) instead.")
+export const FRH_ERR_HANDLER_TIMEOUT = createError('FRH_ERR_HANDLER_TIMEOUT',
+  "Route handler %s in '%s' did not answer within its maxDuration of %s s.", 503)
 export const FRH_ERR_REQUEST_PARAM_DECODE = createError('FRH_ERR_REQUEST_PARAM_DECODE',
   'Invalid percent-encoding in %s of the request path.', 400)
 export const FRH_ERR_REQUEST_BODY_TOO_LARGE = createError('FRH_ERR_REQUEST_BODY_TOO_LARGE',

@@ -25,6 +25,12 @@ export interface HostRequest {
   readonly basePath?: string
 }
 
+/** A host request that may be given up on after the route's `maxDuration` (Express, node:http). */
+export interface TimedRequest extends HostRequest {
+  /** Aborted with the 503 error when the route's `maxDuration` has passed. */
+  timeout: AbortSignal | undefined
+}
+
 /**
  * The response the core writes to. Fastify's reply has this shape as it is; the other hosts write
  * Node's response through `NodeReply`. Calls may be chained; `send` ends the response.

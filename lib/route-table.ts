@@ -9,6 +9,17 @@ const badUrl: HostHandler = function badUrl () {
 }
 function noop (): void {}
 
+/** What a URL of the table leads to. */
+export interface TableEntry {
+  readonly handler: HostHandler
+  /** The route file, for errors. */
+  readonly file: string
+  /** `maxDuration` in seconds: the request is answered 503 after it. */
+  readonly maxDuration: number | undefined
+}
+
+const badUrlEntry: TableEntry = { handler: badUrl, file: '', maxDuration: undefined }
+
 /**
  * The URLs of the routes, matched as Fastify matches them (the same router, find-my-way): static
  * before dynamic before catch-all, `/a` and `/a/` told apart. For the hosts that have no router of
@@ -24,15 +35,14 @@ export class RouteTable {
     onBadUrl: noop
   })
 
-  add (url: string, handler: HostHandler): void {
-    this.#router.on([...HTTP_METHODS], url, noop, { handler })
+  add (url: string, entry: TableEntry): void {
+    this.#router.on([...HTTP_METHODS], url, noop, entry)
   }
 
-  /** The handler of the route `url` (path and query) matches, for an HTTP method a route file may export. */
-  find (method: string, url: string): HostHandler | undefined {
+  /** The route `url` (path and query) matches, for an HTTP method a route file may export. */
+  find (method: string, url: string): TableEntry | undefined {
     const found = this.#router.find(method as FindMyWay.HTTPMethod, url)
     if (found === null) return undefined
-    const store = found.store as { handler: HostHandler } | null
-    return store === null ? badUrl : store.handler
+    return (found.store as TableEntry | null) ?? badUrlEntry
   }
 }

@@ -19,3 +19,20 @@ t.test("Next.js's maxDuration becomes the route's Fastify handlerTimeout: a hand
   t.equal(quick.body, 'in time')
   t.equal(app.hasRoute({ method: 'GET', url: '/slow' }), true)
 })
+
+t.test('on Express and node:http, maxDuration answers 503 and aborts the handler\'s request.signal', async (t) => {
+  const { startHost } = await import('./helpers/hosts.js')
+  for (const host of ['express', 'node']) {
+    globalThis.slowAbortReason = undefined
+    const server = await startHost(host, { dir, dev: true }, t)
+    const slow = await server.fetch('/slow')
+    t.equal(slow.status, 503, host)
+    t.equal((await slow.json()).code, 'FRH_ERR_HANDLER_TIMEOUT', `${host}: coded`)
+    for (let i = 0; i < 20 && globalThis.slowAbortReason === undefined; i++) await new Promise((resolve) => setImmediate(resolve))
+    t.equal(globalThis.slowAbortReason, 'FRH_ERR_HANDLER_TIMEOUT', `${host}: the handler's request.signal aborted`)
+    const quick = await server.fetch('/quick')
+    t.equal(await quick.text(), 'in time', `${host}: a route without maxDuration answers`)
+    const again = await server.fetch('/slow')
+    t.equal(again.status, 503, `${host}: the connection that carried the late answer still serves`)
+  }
+})

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import type { HostRequest } from '../host.js'
+import type { TimedRequest } from '../host.js'
 
 /** The parts of Express's request this host reads (Express 4 and 5 alike). */
 export interface ExpressRequest extends IncomingMessage {
@@ -59,7 +59,8 @@ function formEncode (fields: Record<string, unknown>): string {
  * `trust proxy`, the mount path as the basePath, and a body that a parser (`express.json()`, ...)
  * already read handed over as its bytes.
  */
-export class ExpressHostRequest implements HostRequest {
+export class ExpressHostRequest implements TimedRequest {
+  timeout: AbortSignal | undefined = undefined
   readonly raw: ExpressRequest
   readonly basePath: string
 

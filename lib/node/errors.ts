@@ -17,6 +17,7 @@ export function sendError (res: ServerResponse, error: unknown, dev: boolean, lo
   const phrase = STATUS_CODES[statusCode] ?? 'Internal Server Error'
   if (statusCode >= 500) log.error({ err: error }, (error as Error)?.message ?? String(error))
   else log.info({ err: error }, (error as Error)?.message ?? String(error))
+  if (res.writableEnded) return
   if (res.headersSent) {
     res.destroy(error instanceof Error ? error : undefined)
     return

@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import sjson from 'secure-json-parse'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
-import { jsonSyntaxError } from '../errors.js'
+import { FRH_ERR_HANDLER_TIMEOUT, jsonSyntaxError } from '../errors.js'
 import { createRoute, mounted, type HostHandler } from '../handle.js'
-import type { HostRequest, Logger } from '../host.js'
+import type { HostRequest, Logger, TimedRequest } from '../host.js'
 import { normalizeOptions, type ResolvedOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
 import type { RequestEnv } from '../request.js'
-import { RouteTable } from '../route-table.js'
+import { RouteTable, type TableEntry } from '../route-table.js'
 import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { NodeReply } from './reply.js'
@@ -49,7 +49,7 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
   const { rest, bodyLimit, logger } = normalizeNodeOptions(options)
   const opts = normalizeOptions(rest, new Set(['bodyLimit', 'logger']))
   const log = logger ?? consoleLogger(opts.dev)
-  const env: RequestEnv = { basePathSegments: 0, parseJson, bodyLimit: () => bodyLimit, timeoutSignal: undefined }
+  const env: RequestEnv = { basePathSegments: 0, parseJson, bodyLimit: () => bodyLimit, timeoutSignal: (request) => (request as TimedRequest).timeout }
   const loaded = await loadRoutes(opts)
   const release = acquireProcessEffects(opts)
   const registration: Registration = createRegistration(opts, env, log)
@@ -58,12 +58,14 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
   for (const route of loaded) {
     const prepared = await prepareRoute(registration, route, hostName)
     let render: ((path: string) => Promise<unknown>) | undefined
+    const file = prepared.routeFile
+    const maxDuration = route.config.maxDuration
     for (const url of route.pattern.urls) {
       const { handler, prerender } = createRoute(prepared.runtimeFor(url, false))
       render ??= prerender
       const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, false)
-      table.add(canonical, handler)
-      if (other !== undefined) table.add(other, redirectHandler(withSlash))
+      table.add(canonical, { handler, file, maxDuration })
+      if (other !== undefined) table.add(other, { handler: redirectHandler(withSlash), file, maxDuration: undefined })
     }
     const task = opts.prerender && render !== undefined ? prerenderTask(prepared, '', render, log) : undefined
     if (task !== undefined) prerenders.push(task)
@@ -86,19 +88,36 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
  * Answer one request, if a route matches it: `notFound` otherwise, and `fail` for errors (thrown
  * or rejected), as the host wants them.
  */
-export function answer (routes: NodeRoutes, request: HostRequest, res: ServerResponse, notFound: () => void, fail: (error: unknown) => void): void {
-  const handler = routes.table.find(request.method, request.raw.url ?? '/')
-  if (handler === undefined) {
+export function answer (routes: NodeRoutes, request: TimedRequest, res: ServerResponse, notFound: () => void, fail: (error: unknown) => void): void {
+  const entry = routes.table.find(request.method, request.raw.url ?? '/')
+  if (entry === undefined) {
     notFound()
     return
   }
+  if (entry.maxDuration !== undefined) giveUpAfter(entry, request, res, fail)
   const reply = new NodeReply(res, { method: request.method, headers: request.raw.headers }, notFound)
   try {
-    const pending = handler(request, reply)
+    const pending = entry.handler(request, reply)
     if (pending !== undefined) pending.catch(fail)
   } catch (error) {
     fail(error)
   }
+}
+
+/**
+ * Next.js's `maxDuration`, as Fastify's handler timeout does it: past it, the request is answered
+ * 503 and the handler's `request.signal` aborts, so it can stop.
+ */
+function giveUpAfter (entry: TableEntry, request: TimedRequest, res: ServerResponse, fail: (error: unknown) => void): void {
+  const controller = new AbortController()
+  request.timeout = controller.signal
+  const timer = setTimeout(() => {
+    if (res.writableEnded) return
+    const error = new FRH_ERR_HANDLER_TIMEOUT(request.method, entry.file, String(entry.maxDuration))
+    controller.abort(error)
+    if (!res.headersSent) fail(error)
+  }, Math.ceil(entry.maxDuration! * 1000))
+  res.once('close', () => clearTimeout(timer))
 }
 
 export type { IncomingMessage }

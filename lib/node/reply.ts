@@ -23,12 +23,14 @@ export class NodeReply implements HostReply {
   }
 
   code (status: number): this {
-    this.raw.statusCode = status
+    if (!this.raw.headersSent) this.raw.statusCode = status
     return this
   }
 
   header (name: string, value: string | number): this {
     const res = this.raw
+    // Answered already (after `maxDuration`): the handler's late response is dropped.
+    if (res.headersSent) return this
     if (name === 'set-cookie') {
       const lines = res.getHeader('set-cookie')
       res.setHeader('set-cookie', lines === undefined ? [String(value)] : [...(Array.isArray(lines) ? lines : [String(lines)]), String(value)])
@@ -45,6 +47,10 @@ export class NodeReply implements HostReply {
 
   send (payload?: string | Buffer | ReadableStream<Uint8Array>): this {
     const res = this.raw
+    if (res.headersSent) {
+      if (payload instanceof ReadableStream) payload.cancel().catch(noop)
+      return this
+    }
     if (payload === undefined || payload === null) {
       const status = res.statusCode
       if (status !== 204 && status !== 304 && !(status >= 100 && status < 200)) res.setHeader('content-length', '0')

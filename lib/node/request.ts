@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import type { HostRequest } from '../host.js'
+import type { TimedRequest } from '../host.js'
 
 /**
  * The core's request on Node's own request, for node:http. Host and protocol come from the
  * connection and the Host header alone: no proxy header is trusted.
  */
-export class NodeRequest implements HostRequest {
+export class NodeRequest implements TimedRequest {
+  timeout: AbortSignal | undefined = undefined
   readonly raw: IncomingMessage
   readonly body: unknown = undefined
 
