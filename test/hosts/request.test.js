@@ -1,7 +1,21 @@
 // The request a handler receives, on every host: url and nextUrl, headers, and every body reader,
 // with the 400 for refused JSON and the 413 for a body over the limit.
 import t from 'tap'
-import { hosts, makeApp, startHost } from '../helpers/hosts.js'
+import { createState, hosts, makeApp, startHost, until } from '../helpers/hosts.js'
+import { connect } from '../helpers/raw-http.js'
+
+/** A route that reports its request.signal to the test: started, then aborted (or answered). */
+const signalRoute = (ref) => `export async function GET (request) {
+  const state = ${ref}
+  const entry = { aborted: false, signal: request.signal }
+  state.entries.push(entry)
+  if (request.nextUrl.searchParams.get('wait') === '1') {
+    await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }))
+    entry.aborted = request.signal.aborted
+  }
+  return new Response('done')
+}
+`
 
 const files = {
   'inspect/[id]/route.js': `export async function GET (request, { params }) {
@@ -83,8 +97,8 @@ export const DELETE = handle
 `
 }
 
-async function start (t, host, options = {}) {
-  return startHost(host, { dir: makeApp(t, files), dev: true, ...options }, t)
+async function start (t, host, options = {}, extraFiles = {}) {
+  return startHost(host, { dir: makeApp(t, { ...files, ...extraFiles }), dev: true, ...options }, t)
 }
 
 const json = { 'content-type': 'application/json' }
@@ -211,6 +225,21 @@ for (const host of hosts) {
       t.equal(res.body.toString(), parts.join(''))
       const viaFetch = await server.fetch('/echo', { method: 'POST', body: parts.join('') })
       t.equal(await viaFetch.text(), parts.join(''), 'and with a Content-Length')
+    })
+
+    t.test('request.signal aborts when the client leaves before the answer, not when the answer is sent', async (t) => {
+      const { state, ref } = createState(t, { entries: [] })
+      const server = await start(t, host, {}, { 'signal/route.js': signalRoute(ref) })
+      const done = await server.fetch('/signal')
+      t.equal(await done.text(), 'done')
+      const connection = await connect(server.port)
+      connection.write('GET /signal?wait=1 HTTP/1.1\r\nHost: h\r\n\r\n')
+      await until(() => state.entries.length === 2)
+      t.equal(state.entries[1].aborted, false, 'not aborted while the client waits')
+      connection.destroy()
+      await until(() => state.entries[1].aborted, 100_000)
+      t.equal(state.entries[1].aborted, true, 'aborted once the client left')
+      t.equal(state.entries[0].signal.aborted, false, "the answered request's signal was never aborted")
     })
 
     t.test('invalid JSON: a SyntaxError inside the handler, 400 when uncaught', async (t) => {
