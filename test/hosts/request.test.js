@@ -254,6 +254,20 @@ for (const host of hosts) {
       t.equal(body.error, 'Bad Request')
     })
 
+    t.test('refused JSON bodies answer the same 400 on every host: code and message', async (t) => {
+      const server = await start(t, host)
+      const cases = [
+        ['{bad', 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'"],
+        ['{"__proto__":{"x":1}}', 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'"],
+        ['', 'FST_ERR_CTP_EMPTY_JSON_BODY', "Body cannot be empty when content-type is set to 'application/json'"]
+      ]
+      for (const [payload, code, message] of cases) {
+        const res = await server.fetch('/body?op=json', { method: 'POST', headers: json, body: payload })
+        t.equal(res.status, 400, JSON.stringify(payload))
+        t.same(await res.json(), { statusCode: 400, code, error: 'Bad Request', message }, JSON.stringify(payload))
+      }
+    })
+
     t.test('a body over bodyLimit is 413 with FRH_ERR_REQUEST_BODY_TOO_LARGE, read or not', async (t) => {
       const server = await start(t, host, { bodyLimit: 100 })
       const at = await server.fetch('/body?op=text', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(100) })
