@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import * as nodeModule from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { nextTarget } from './next-alias.js'
+import { serverLayerUrl } from './server-layer.js'
 
 /**
  * tsx's namespaced hooks put every module a route file reaches in the namespace, packages
@@ -92,30 +93,28 @@ function ourNext (specifier: string, parentURL: string | undefined): ResolveResu
 }
 
 /**
- * As in Next.js, route files and what they import resolve packages with the `react-server`
- * condition (so `import 'server-only'` loads, and `client-only` refuses to).
+ * A package imported from our namespace, in its `react-server` build when it has one (see
+ * server-layer.ts): `import 'server-only'` loads, and `client-only` refuses to.
  */
-function asServerLayer (context: ResolveContext): ResolveContext {
-  if (context.parentURL?.includes(ourNamespace) !== true) return context
-  const conditions = context.conditions ?? ['node', 'import']
-  return conditions.includes('react-server') ? context : { ...context, conditions: [...conditions, 'react-server'] }
+function asServerLayer (specifier: string, parentURL: string | undefined, result: ResolveResult, conditions: readonly string[] | undefined): ResolveResult {
+  if (parentURL?.includes(ourNamespace) !== true || notBare.test(specifier)) return result
+  const url = serverLayerUrl(specifier, result.url, conditions)
+  return url === undefined ? result : { url, shortCircuit: true }
 }
 
 /** The hook for `module.register()`, run off-thread where `module.registerHooks` is missing. */
-export async function resolve (specifier: string, original: ResolveContext, nextResolve: NextResolve<Promise<ResolveResult>>): Promise<ResolveResult> {
+export async function resolve (specifier: string, context: ResolveContext, nextResolve: NextResolve<Promise<ResolveResult>>): Promise<ResolveResult> {
   // tsx rewrites the context it is given: each call gets a copy.
-  const context = asServerLayer(original)
   const parentURL = context.parentURL
   const aliased = ourNext(specifier, parentURL)
   if (aliased !== undefined) return aliased
   const namespaced = await nextResolve(specifier, { ...context })
   if (!mayBeShared(specifier, parentURL)) return asAppModule(namespaced)
   const plain = await nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) }).catch(() => undefined)
-  return asAppModule(sharedResult(namespaced, plain))
+  return asServerLayer(specifier, parentURL, asAppModule(sharedResult(namespaced, plain)), context.conditions)
 }
 
-function resolveSync (specifier: string, original: ResolveContext, nextResolve: NextResolve<ResolveResult>): ResolveResult {
-  const context = asServerLayer(original)
+function resolveSync (specifier: string, context: ResolveContext, nextResolve: NextResolve<ResolveResult>): ResolveResult {
   const parentURL = context.parentURL
   const aliased = ourNext(specifier, parentURL)
   if (aliased !== undefined) return aliased
@@ -125,7 +124,7 @@ function resolveSync (specifier: string, original: ResolveContext, nextResolve: 
   try {
     plain = nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) })
   } catch {}
-  return asAppModule(sharedResult(namespaced, plain))
+  return asServerLayer(specifier, parentURL, asAppModule(sharedResult(namespaced, plain)), context.conditions)
 }
 
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string
