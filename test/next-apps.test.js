@@ -84,7 +84,7 @@ t.test("node --import fastify-route-handlers/register: the app's own modules get
   t.same(JSON.parse(output), { esm: 'function', cjs: 'function' })
 })
 
-t.test("with the npm alias, next/* resolves here as Node resolves it", async (t) => {
+t.test('with the npm alias, next/* resolves here as Node resolves it', async (t) => {
   const root = makeNextApp(t, {
     'app/api/alias/route.ts': "import { NextResponse } from 'next/server'\nimport { notFound } from 'next/navigation'\nexport function GET (): Response {\n  if (Math.random() > 2) notFound()\n  return NextResponse.json({ alias: true })\n}\n"
   }, { next: 'alias' })
