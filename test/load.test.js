@@ -363,3 +363,52 @@ t.test('in dev, a route file that fails to load answers 500 with its error; the 
   const startup = lines.filter((line) => line.routeFile === 'boom/route.ts' && line.err !== undefined && line.reqId === undefined)
   t.equal(startup.length, 1, 'the load error is logged once at startup, naming the file')
 })
+
+// The same loading rules in this process (test/next-apps runs them as separate processes).
+t.test('in a CommonJS host app: top-level await, export * from a sibling, ESM .js and CommonJS .js side by side', async (t) => {
+  const root = makeTree(t, {
+    'app/tla/route.ts': 'const ready = await Promise.resolve(true)\nexport function GET (): Response { return Response.json({ ready }) }\n',
+    'app/reexp/handlers/get.ts': "export function GET (): Response { return new Response('re-exported') }\n",
+    'app/reexp/route.ts': "export * from './handlers/get'\n",
+    'app/esm/route.js': "import { tag } from '../../lib/tag'\nexport function GET () { return new Response(tag) }\n",
+    'app/cjs/route.js': "const { tag } = require('../../lib/tag.cjs')\nexports.GET = function GET () { return new Response(tag) }\n",
+    'lib/tag.js': "export const tag = 'esm tag'\n",
+    'lib/tag.cjs': "exports.tag = 'cjs tag'\n"
+  }, { packageJson: { name: 'cjs-host' } })
+  const app = await start(t, path.join(root, 'app'))
+  t.same((await app.inject('/tla')).json(), { ready: true })
+  t.equal((await app.inject('/reexp')).body, 're-exported')
+  t.equal((await app.inject('/esm')).body, 'esm tag')
+  t.equal((await app.inject('/cjs')).body, 'cjs tag')
+})
+
+t.test("packages load in their react-server build; a package without one loads as Node's", async (t) => {
+  const root = makeTree(t, {
+    'app/layers/route.ts': "import 'server-only'\nimport { layer } from 'layered'\nimport { sub } from 'layered/sub'\nimport { plain } from 'plain'\nexport function GET (): Response { return Response.json({ layer, sub, plain }) }\n"
+  })
+  const write = (name, packageJson, files) => {
+    const dir = path.join(root, 'node_modules', name)
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', ...packageJson }))
+    for (const [file, contents] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), contents)
+  }
+  const layered = { exports: { '.': { 'react-server': './server.js', default: './index.js' }, './sub': { 'react-server': './sub-server.js', default: './sub.js' } } }
+  write('server-only', { exports: { '.': { 'react-server': './empty.js', default: './index.js' } } }, { 'empty.js': '', 'index.js': "throw new Error('client only')\n" })
+  write('layered', { type: 'module', ...layered }, { 'server.js': "export const layer = 'server'\n", 'index.js': "export const layer = 'default'\n", 'sub-server.js': "export const sub = 'server'\n", 'sub.js': "export const sub = 'default'\n" })
+  write('plain', { type: 'module', exports: { '.': './index.js' } }, { 'index.js': "export const plain = 'plain'\n" })
+  const app = await start(t, path.join(root, 'app'))
+  const res = await app.inject('/layers')
+  t.equal(res.statusCode, 200, res.body)
+  t.same(res.json(), { layer: 'server', sub: 'server', plain: 'plain' })
+})
+
+t.test('with the real next installed, next/* of a route file is this package', async (t) => {
+  const root = makeTree(t, {
+    'app/real/route.ts': "import { NextResponse } from 'next/server'\nimport { notFound } from 'next/navigation.js'\nexport function GET (): Response { if (Math.random() > 2) notFound(); return NextResponse.json({ ours: true }) }\n",
+    'node_modules/next/package.json': JSON.stringify({ name: 'next', version: '15.0.0' }),
+    'node_modules/next/server.js': "throw new Error('the real next was loaded')\n",
+    'node_modules/next/navigation.js': "throw new Error('the real next was loaded')\n"
+  })
+  const app = await start(t, path.join(root, 'app'))
+  t.same((await app.inject('/real')).json(), { ours: true })
+})
