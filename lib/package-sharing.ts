@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs'
 import * as nodeModule from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { nextTarget } from './next-alias.js'
 
 /**
  * tsx's namespaced hooks put every module a route file reaches in the namespace, packages
@@ -49,25 +52,80 @@ function sharedResult (namespaced: ResolveResult, plain: ResolveResult | undefin
   return javaScriptFile.test(file) && pathOf(plain.url) === file ? plain : namespaced
 }
 
-/** The hook for `module.register()`, run off-thread where `module.registerHooks` is missing. */
-export async function resolve (specifier: string, context: ResolveContext, nextResolve: NextResolve<Promise<ResolveResult>>): Promise<ResolveResult> {
-  // tsx rewrites the context it is given: each call gets a copy.
-  const parentURL = context.parentURL
-  const namespaced = await nextResolve(specifier, { ...context })
-  if (!mayBeShared(specifier, parentURL)) return namespaced
-  const plain = await nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) }).catch(() => undefined)
-  return sharedResult(namespaced, plain)
+// Files of the app (not of a package) that Next.js's compiler would read as ES modules.
+const typeScriptOrJsx = /\.(?:ts|tsx|mts|jsx)$/
+const plainScript = /\.(?:js|mjs)$/
+// CommonJS written by hand: `require(...)`, `module.exports`, `exports.x =` at the start of a line.
+const commonJsSyntax = /^\s*(?:module\.exports\b|exports\.\w+\s*=|(?:const|let|var)\s+[\w{}\s,:]+=\s*require\s*\()/m
+
+/**
+ * Next.js compiles route files and the app modules they import as ES modules, whatever the app's
+ * package.json says: top-level `await` and `export * from './x'` work in a CommonJS app too. A
+ * module of our namespace outside `node_modules` is given an ES module format, so tsx compiles it
+ * to ESM; a `.js` file written as CommonJS keeps its own format.
+ */
+function asAppModule (result: ResolveResult): ResolveResult {
+  if (!result.url.includes(ourNamespace) || !result.url.startsWith('file:')) return result
+  const file = pathOf(result.url)
+  if (file.includes('/node_modules/') || result.format === 'module' || result.format === 'module-typescript') return result
+  // tsx compiles `module-typescript` to ESM (and only that: `module` would skip the compile).
+  if (typeScriptOrJsx.test(file)) return { ...result, format: 'module-typescript' }
+  if (!plainScript.test(file)) return result
+  let source: string
+  try {
+    source = readFileSync(fileURLToPath(file), 'utf8')
+  } catch {
+    return result
+  }
+  return commonJsSyntax.test(source) ? result : { ...result, format: 'module' }
 }
 
-function resolveSync (specifier: string, context: ResolveContext, nextResolve: NextResolve<ResolveResult>): ResolveResult {
+/**
+ * `next/server` & co. of a route file or an app module it imports are this package's, even when
+ * the real `next` is installed: the app's route files keep their imports in a monorepo or during
+ * an incremental migration.
+ */
+function ourNext (specifier: string, parentURL: string | undefined): ResolveResult | undefined {
+  if (parentURL?.includes(ourNamespace) !== true) return undefined
+  const url = nextTarget(specifier, parentURL)
+  return url === undefined ? undefined : { url, format: 'module', shortCircuit: true }
+}
+
+/**
+ * As in Next.js, route files and what they import resolve packages with the `react-server`
+ * condition (so `import 'server-only'` loads, and `client-only` refuses to).
+ */
+function asServerLayer (context: ResolveContext): ResolveContext {
+  if (context.parentURL?.includes(ourNamespace) !== true) return context
+  const conditions = context.conditions ?? ['node', 'import']
+  return conditions.includes('react-server') ? context : { ...context, conditions: [...conditions, 'react-server'] }
+}
+
+/** The hook for `module.register()`, run off-thread where `module.registerHooks` is missing. */
+export async function resolve (specifier: string, original: ResolveContext, nextResolve: NextResolve<Promise<ResolveResult>>): Promise<ResolveResult> {
+  // tsx rewrites the context it is given: each call gets a copy.
+  const context = asServerLayer(original)
   const parentURL = context.parentURL
+  const aliased = ourNext(specifier, parentURL)
+  if (aliased !== undefined) return aliased
+  const namespaced = await nextResolve(specifier, { ...context })
+  if (!mayBeShared(specifier, parentURL)) return asAppModule(namespaced)
+  const plain = await nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) }).catch(() => undefined)
+  return asAppModule(sharedResult(namespaced, plain))
+}
+
+function resolveSync (specifier: string, original: ResolveContext, nextResolve: NextResolve<ResolveResult>): ResolveResult {
+  const context = asServerLayer(original)
+  const parentURL = context.parentURL
+  const aliased = ourNext(specifier, parentURL)
+  if (aliased !== undefined) return aliased
   const namespaced = nextResolve(specifier, { ...context })
-  if (!mayBeShared(specifier, parentURL)) return namespaced
+  if (!mayBeShared(specifier, parentURL)) return asAppModule(namespaced)
   let plain: ResolveResult | undefined
   try {
     plain = nextResolve(specifier, { ...context, parentURL: withoutNamespace(parentURL) })
   } catch {}
-  return sharedResult(namespaced, plain)
+  return asAppModule(sharedResult(namespaced, plain))
 }
 
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string
@@ -87,6 +145,9 @@ export function wrapRequire (): void {
   const plain = plainResolveFilename!
   const tsxResolve = Module._resolveFilename
   Module._resolveFilename = function (this: unknown, request: string, parent: unknown, ...rest: unknown[]): string {
+    const parentFile = (parent as { filename?: string } | null)?.filename
+    const aliased = parentFile?.includes(ourCommonJsNamespace) === true ? nextTarget(request, parentFile) : undefined
+    if (aliased !== undefined) return fileURLToPath(aliased)
     const resolved = tsxResolve.call(this, request, parent, ...rest)
     const query = resolved.indexOf(ourCommonJsNamespace)
     if (query === -1 || notBare.test(request) || !javaScriptFile.test(resolved.slice(0, query))) return resolved

@@ -6,7 +6,7 @@ import { ResponseCache } from './cache/response-cache.js'
 import { discoverRoutes, type RouteFile } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
 import type { Logger } from './host.js'
-import { findTsconfig, loadRouteModule, type Diagnostic, type RouteModule } from './load-module.js'
+import { HTTP_METHODS, findTsconfig, loadRouteModule, type Diagnostic, type RouteModule } from './load-module.js'
 import type { ResolvedOptions } from './options.js'
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import type { RequestEnv } from './request.js'
@@ -20,6 +20,8 @@ export interface LoadedRoute {
   module: RouteModule
   diagnostics: Diagnostic[]
   config: SegmentConfig
+  /** In dev, why the file failed to load: its route answers 500 with it, the others serve. */
+  failure: Error | undefined
 }
 
 /** Find every route file under `dir`, check that no two URLs collide, and load each module. */
@@ -30,10 +32,25 @@ export async function loadRoutes (opts: ResolvedOptions): Promise<LoadedRoute[]>
   const tsconfig = opts.loader === 'tsx' ? findTsconfig(opts.dir) : undefined
   const loaded: LoadedRoute[] = []
   for (const entry of patterns) {
-    const { module, diagnostics } = await loadRouteModule(entry.route, opts.loader, tsconfig)
-    loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module) })
+    try {
+      const { module, diagnostics } = await loadRouteModule(entry.route, opts.loader, tsconfig)
+      loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module), failure: undefined })
+    } catch (error) {
+      // Production fails startup; `next dev` keeps serving the rest of the app.
+      if (!opts.dev) throw error
+      const failed = failedModule(entry.route, error as Error)
+      loaded.push({ ...entry, module: failed, diagnostics: [], config: readSegmentConfig(failed), failure: error as Error })
+    }
   }
   return loaded
+}
+
+/** A route file that did not load, in dev: every method answers 500 with the load error. */
+function failedModule (route: RouteFile, error: Error): RouteModule {
+  const fail = (): never => { throw error }
+  const methods: RouteModule['methods'] = {}
+  for (const method of HTTP_METHODS) methods[method] = fail
+  return { file: route.file, relative: route.relative, methods, allow: [...HTTP_METHODS].sort().join(', '), exports: Object.freeze({}) }
 }
 
 /** What the routes of one registration share: options, request env, caches, logger. */
@@ -97,6 +114,7 @@ export async function prepareRoute (registration: Registration, loaded: LoadedRo
   const { opts, env, cache, dataCache, log } = registration
   const { route, pattern, module, diagnostics, config } = loaded
   const routeFile = route.relative
+  if (loaded.failure !== undefined) log.error({ err: loaded.failure, routeFile }, `${loaded.failure.message}; the route answers 500 until the file is fixed and the app restarted`)
   if (opts.dev) for (const diagnostic of diagnostics) log.warn({ routeFile }, diagnostic.message)
   for (const name of config.ignored) {
     log.warn({ routeFile }, `'${name}' in ${routeFile} has no effect on a ${hostName} server; it is accepted and ignored`)

@@ -25,10 +25,11 @@ async function start (t, routesDir, options = {}) {
   return app
 }
 
+// Outside dev a file that fails to load fails startup (in dev only its route fails: see below).
 async function readyError (t, routesDir, options = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.register(routeHandlers, { dir: routesDir, ...options })
+  app.register(routeHandlers, { dir: routesDir, dev: false, ...options })
   return app.ready().then(() => null, (error) => error)
 }
 
@@ -177,14 +178,14 @@ t.test('a method export that is not a function fails with FRH_ERR_MODULE_EXPORT_
   }
 })
 
-t.test('a failing route file stops every route, not just its own', async (t) => {
+t.test('outside dev, a failing route file stops every route, not just its own', async (t) => {
   const root = makeTree(t, {
     'app/good/route.ts': 'export const GET = async () => new Response("good")\n',
     'app/zzz/route.ts': "throw new Error('late failure')\n"
   })
   const app = Fastify()
   t.teardown(() => app.close())
-  app.register(routeHandlers, { dir: path.join(root, 'app') })
+  app.register(routeHandlers, { dir: path.join(root, 'app'), dev: false })
   const error = await app.ready().then(() => null, (error) => error)
   t.equal(error?.code, 'FRH_ERR_MODULE_LOAD')
   t.match(error?.message, "'zzz/route.ts'")
@@ -337,4 +338,28 @@ t.test('loader must be tsx or native', async (t) => {
     t.equal(error?.code, 'FRH_ERR_OPTS_INVALID', String(loader))
     t.match(error?.message, 'loader')
   }
+})
+
+t.test('in dev, a route file that fails to load answers 500 with its error; the other routes serve', async (t) => {
+  const root = makeTree(t, {
+    'app/boom/route.ts': "throw new RangeError('boom at import')\n",
+    'app/bad-export/route.js': 'export const GET = 42\n',
+    'app/ok/route.js': "export function GET () { return new Response('fine') }\n"
+  })
+  const lines = []
+  const app = Fastify({ logger: { level: 'error', stream: { write: (line) => lines.push(JSON.parse(line)) } } })
+  t.teardown(() => app.close())
+  await app.register(routeHandlers, { dir: path.join(root, 'app'), dev: true })
+  await app.ready()
+  t.equal((await app.inject('/ok')).body, 'fine')
+  for (const [url, code, reason] of [['/boom', 'FRH_ERR_MODULE_LOAD', 'boom at import'], ['/bad-export', 'FRH_ERR_MODULE_EXPORT_INVALID', 'GET']]) {
+    for (const method of ['GET', 'POST']) {
+      const res = await app.inject({ method, url })
+      t.equal(res.statusCode, 500, `${method} ${url}`)
+      t.equal(res.json().code, code, `${method} ${url}: coded`)
+      t.match(res.json().message, reason, `${method} ${url}: the dev body shows why`)
+    }
+  }
+  const startup = lines.filter((line) => line.routeFile === 'boom/route.ts' && line.err !== undefined && line.reqId === undefined)
+  t.equal(startup.length, 1, 'the load error is logged once at startup, naming the file')
 })

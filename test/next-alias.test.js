@@ -91,7 +91,7 @@ export function GET () { return Response.json(typeof dynamic) }
     fs.symlinkSync(packageRoot, path.join(root, 'node_modules', folder), 'dir')
     const app = Fastify()
     t.teardown(() => app.close())
-    app.register(routeHandlers, { dir: path.join(root, 'app'), dev: true })
+    app.register(routeHandlers, { dir: path.join(root, 'app'), dev: false })
     const error = await app.ready().then(() => undefined, (error) => error)
     t.equal(error?.code, 'FRH_ERR_MODULE_LOAD')
     t.match(error.message, `Route file 'page-like/route.ts' failed to load: it imports '${specifier}', which fastify-route-handlers does not provide (it provides ${folder}/server, ${folder}/headers, ${folder}/navigation, ${folder}/cache, ${folder}/og)`)

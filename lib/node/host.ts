@@ -23,14 +23,16 @@ export interface NodeRoutes {
   close (): Promise<void>
 }
 
-/** JSON as Fastify's default parser reads it: prototype poisoning refused, an empty body refused. */
+/** JSON as Fastify's default parser reads it: prototype poisoning refused, an empty body refused, its codes and messages. */
 function parseJson (_request: HostRequest, body: Buffer): unknown {
+  if (body.length === 0) {
+    throw jsonSyntaxError(Object.assign(new Error("Body cannot be empty when content-type is set to 'application/json'"), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 }))
+  }
   try {
-    if (body.length === 0) throw Object.assign(new Error("Body cannot be empty when content-type is set to 'application/json'"), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 })
     return sjson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' })
   } catch (error) {
-    const failure = error as Error & { code?: string, statusCode?: number }
-    throw jsonSyntaxError(failure.code === undefined ? Object.assign(failure, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }) : failure)
+    const refused = Object.assign(new Error("Body is not valid JSON but content-type is set to 'application/json'", { cause: error }), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })
+    throw jsonSyntaxError(refused)
   }
 }
 

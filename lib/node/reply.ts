@@ -1,8 +1,34 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import { Readable, pipeline } from 'node:stream'
 import type { HostReply } from '../host.js'
 
 function noop (): void {}
+
+/**
+ * Write a Web stream to the response as Fastify does, with no Node stream in between: each chunk
+ * as it is read, waiting for `drain` when the socket is full. The stream is cancelled when the
+ * response closes first (the client left); the response is destroyed, without a terminating
+ * chunk, when the stream errors, so the client sees a cut body rather than a complete one.
+ */
+function writeStream (stream: ReadableStream<Uint8Array>, res: ServerResponse): void {
+  const reader = stream.getReader()
+  res.once('close', () => {
+    if (!res.writableFinished) reader.cancel().catch(noop)
+  })
+  const pump = (): void => {
+    reader.read().then(({ done, value }) => {
+      if (res.destroyed) return
+      if (done) {
+        res.end()
+        return
+      }
+      if (res.write(value)) pump()
+      else res.once('drain', pump)
+    }, (error: unknown) => {
+      res.destroy(error instanceof Error ? error : new Error(String(error)))
+    })
+  }
+  pump()
+}
 
 /**
  * The core's reply on Node's own response, for the hosts that have no reply object (Express,
@@ -63,9 +89,7 @@ export class NodeReply implements HostReply {
       res.end(payload)
       return this
     }
-    // pipeline() destroys the response when the stream errors, and destroys the stream (which
-    // cancels the Web stream) when the response closes first.
-    pipeline(Readable.fromWeb(payload as import('node:stream/web').ReadableStream<Uint8Array>), res, noop)
+    writeStream(payload, res)
     return this
   }
 

@@ -59,8 +59,9 @@ export function closeServer (server) {
 
 /**
  * A client for one server: `fetch(path, init)` (redirects not followed), and `raw(path, init)`
- * that reads every byte the server sends on a `Connection: close` request, so a body that should
- * not be there (HEAD, 204, 304) shows even where a fetch() client would drop it.
+ * that reads every byte the server sends on a `Connection: close` request: `rest` is everything
+ * after the head, so a body that should not be there (HEAD, 204, 304) shows even where a fetch()
+ * client would drop it; `body` is the payload (chunked framing removed).
  */
 export function clientFor (port) {
   const url = `http://127.0.0.1:${port}`
@@ -79,8 +80,23 @@ export function clientFor (port) {
       const rest = await connection.readToEnd()
       connection.destroy()
       if (head === null) throw new Error(`no response to ${method} ${target}`)
-      return { status: head.status, headers: head.headers, rest }
+      const chunked = head.headers['transfer-encoding']?.[0] === 'chunked'
+      return { status: head.status, headers: head.headers, rest, body: chunked ? dechunk(rest) : rest }
     }
+  }
+}
+
+/** The payload of a chunked body (`rest` holds its framing as sent). */
+function dechunk (bytes) {
+  const parts = []
+  let at = 0
+  for (;;) {
+    const lineEnd = bytes.indexOf('\r\n', at)
+    if (lineEnd === -1) throw new Error('chunked body cut short')
+    const size = parseInt(bytes.subarray(at, lineEnd).toString('latin1'), 16)
+    if (size === 0) return Buffer.concat(parts)
+    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size))
+    at = lineEnd + 2 + size + 2
   }
 }
 

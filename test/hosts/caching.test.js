@@ -17,6 +17,19 @@ export async function GET () {
     'static/route.js': counted('static'),
     'swr/route.js': counted('swr', { config: 'export const revalidate = 10' }),
     'gated/route.js': counted('gated'),
+    // Reads nothing of the request (so it is static), but answers with a Set-Cookie.
+    'with-cookie/route.js': `export async function GET () {
+  const state = ${ref}
+  const n = state.counts['with-cookie'] = (state.counts['with-cookie'] ?? 0) + 1
+  return new Response('cookie ' + n, { headers: { 'set-cookie': 'seen=' + n + '; Path=/' } })
+}
+`,
+    'status/route.js': `export async function GET () {
+  const state = ${ref}
+  state.counts.status = (state.counts.status ?? 0) + 1
+  return new Response('teapot', { status: 418 })
+}
+`,
     'items/route.js': counted('items', { body: 'JSON.stringify({ items: state.items, run: n })' }),
     'api/items/route.js': `import { revalidatePath } from 'fastify-route-handlers/cache'
 export async function POST (request) {
@@ -77,6 +90,35 @@ for (const host of hosts) {
       t.same(await get(server, '/swr'), { status: 200, cache: 'HIT', body: 'swr 2' }, 'then the regenerated one')
       t.equal(state.counts.swr, 2, 'one regeneration')
       t.equal(server.stats().revalidations, 1)
+    })
+
+    t.test('Cache-Control and Cache-Status on cached answers', async (t) => {
+      const { server, clock } = await start(t, host)
+      const miss = await server.fetch('/swr')
+      t.equal(miss.headers.get('cache-control'), 's-maxage=10, stale-while-revalidate=31535990')
+      t.equal(miss.headers.get('cache-status'), 'fastify-route-handlers; fwd=uri-miss; stored')
+      clock.advance(3_000)
+      const hit = await server.fetch('/swr')
+      t.equal(hit.headers.get('cache-control'), 's-maxage=10, stale-while-revalidate=31535990')
+      t.equal(hit.headers.get('cache-status'), 'fastify-route-handlers; hit; ttl=7')
+      const forever = await server.fetch('/static')
+      t.equal(forever.headers.get('cache-control'), 's-maxage=31536000', 'cached until invalidated')
+    })
+
+    t.test('a response with Set-Cookie, or a non-200, is never stored', async (t) => {
+      const { server, state } = await start(t, host)
+      for (let i = 1; i <= 2; i++) {
+        const res = await server.fetch('/with-cookie')
+        t.equal(await res.text(), `cookie ${i}`, `run ${i}`)
+        t.same(res.headers.getSetCookie(), [`seen=${i}; Path=/`])
+        t.equal(res.headers.get('x-nextjs-cache'), null, `run ${i}: not from or into the cache`)
+      }
+      for (let i = 1; i <= 2; i++) {
+        const res = await server.fetch('/status')
+        t.equal(res.status, 418)
+        t.equal(res.headers.get('x-nextjs-cache'), null)
+      }
+      t.same(state.counts, { 'with-cookie': 2, status: 2 }, 'each request ran its handler')
     })
 
     t.test('concurrent first requests run the handler once (single-flight)', async (t) => {

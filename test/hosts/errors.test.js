@@ -1,7 +1,7 @@
 // Errors on every host with no error handler of its own: 5xx bodies hide the message outside dev
 // and show it in dev, 4xx keep theirs, and redirect()/permanentRedirect()/notFound() are answers.
 import t from 'tap'
-import { hosts, makeApp, startHost } from '../helpers/hosts.js'
+import { createState, hosts, makeApp, startHost, until } from '../helpers/hosts.js'
 
 const genericBody = { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }
 
@@ -71,6 +71,30 @@ for (const host of hosts) {
         t.equal(res.status, 400, `dev ${dev}`)
         t.same(await res.json(), { statusCode: 400, error: 'Bad Request', message: 'the input was bad' }, `dev ${dev}`)
       }
+    })
+
+    t.test('a handler running past maxDuration is answered 503, coded, and its request.signal aborts', async (t) => {
+      const { state, ref } = createState(t)
+      const dir = makeApp(t, {
+        'slow/route.js': `export const maxDuration = 0.05
+export async function GET (request) {
+  await new Promise((resolve) => request.signal.addEventListener('abort', resolve))
+  ${ref}.reason = request.signal.reason?.code
+  return new Response('too late')
+}
+`
+      })
+      const server = await startHost(host, { dir, dev: true }, t)
+      const res = await server.fetch('/slow')
+      t.equal(res.status, 503)
+      const body = await res.json()
+      t.equal(body.statusCode, 503)
+      await until(() => state.reason !== undefined)
+      // Fastify answers with its own handler timeout (the route's handlerTimeout), and its code;
+      // the README's errors table says so.
+      t.equal(body.code, host === 'fastify' ? 'FST_ERR_HANDLER_TIMEOUT' : 'FRH_ERR_HANDLER_TIMEOUT', 'coded')
+      t.equal(state.reason, body.code, "the signal's reason is the answered error")
+      t.equal((await server.fetch('/slow')).status, 503, 'the server still answers')
     })
 
     t.test('redirect() is 307, permanentRedirect() 308, with Location and no body', async (t) => {

@@ -108,6 +108,17 @@ t.test('express', { skip: hosts.includes('express') ? false : 'HOSTS leaves out 
     t.equal((await raw.json()).value, '00017f80feff')
   })
 
+  t.test('a form read by express.urlencoded({ extended: true }) keeps its field names for formData()', async (t) => {
+    const server = await build(t, { before (app) { app.use(express.urlencoded({ extended: true })) } })
+    const res = await server.fetch('/body?op=formData', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a[b]=1&a[c]=x+y&d=%C3%A9'
+    })
+    t.equal(res.status, 200)
+    t.same((await res.json()).value, [['a[b]', '1'], ['a[c]', 'x y'], ['d', 'é']])
+  })
+
   t.test('cookie-parser before the router keeps working, and request.cookies still reads the cookies', async (t) => {
     const server = await build(t, {
       before (app) {
@@ -166,6 +177,31 @@ t.test('express', { skip: hosts.includes('express') ? false : 'HOSTS leaves out 
     const slash = await server.fetch('/v2/inspect/7/')
     t.equal(slash.status, 308)
     t.equal(slash.headers.get('location'), '/v2/inspect/7', 'the trailing-slash redirect keeps the mount path')
+  })
+
+  t.test('mounted through a nested express.Router() and under a mount path with a param, all of it is basePath', async (t) => {
+    const { routeHandlers } = await import('../../dist/express/index.js')
+    const router = await routeHandlers({ dir: makeApp(t, files), dev: true })
+    const app = express()
+    const api = express.Router()
+    api.use('/inner', router)
+    app.use('/api', api)
+    app.use('/t/:tenant', router)
+    const server = http.createServer(app)
+    t.teardown(async () => {
+      await closeServer(server)
+      await router.close()
+    })
+    const client = clientFor(await listen(server))
+    const nested = await (await client.fetch('/api/inner/inspect/1')).json()
+    t.equal(nested.pathname, '/inspect/1')
+    t.equal(nested.basePath, '/api/inner')
+    t.equal(nested.url, `${client.url}/api/inner/inspect/1`)
+    t.same(nested.params, { id: '1' })
+    const tenant = await (await client.fetch('/t/acme/inspect/2')).json()
+    t.equal(tenant.pathname, '/inspect/2')
+    t.equal(tenant.basePath, '/t/acme')
+    t.same(tenant.params, { id: '2' }, "the mount path's own param is not a route param")
   })
 
   t.test("errors reach the app's error middleware, the original error with its code", async (t) => {

@@ -25,6 +25,17 @@ const files = {
   'prec/[...rest]/route.js': 'export async function GET (_request, { params }) { return new Response(\'catch-all \' + (await params).rest.join(\',\')) }\n'
 }
 
+// A catch-all at the root, so crafted paths reach a route and its trailing-slash redirect.
+const craftedFiles = {
+  '[...path]/route.js': text('catch-all'),
+  'api/route.js': text('api'),
+  'evil.com/route.js': text('evil.com folder')
+}
+
+const craftedTargets = ['//evil.com/', '//evil.com', '///evil.com//', '/\\evil.com/', '/\\/evil.com/', '//\\evil.com/',
+  '/\\\\evil.com/', '/\\evil', '//evil', '//evil.com/x/', '//evil.com/x', '//api/', '//api', '/%2F/evil.com/',
+  '/%5Cevil.com/', '//evil.com/?q=1', '//evil.com/data.json/']
+
 async function start (t, host, options = {}) {
   const dir = makeApp(t, files)
   return startHost(host, { dir, dev: true, ...options }, t)
@@ -132,6 +143,27 @@ for (const host of hosts) {
       t.same(head.headers.location, ['/api'])
       t.equal(head.rest.length, 0, 'HEAD: no body bytes')
       t.equal((await read(server, '/api')).pathname, '/api', 'the slashless form is served')
+    })
+
+    t.test('a crafted path never yields a Location starting with // or /\\', async (t) => {
+      const seen = new Map()
+      for (const trailingSlash of [false, true]) {
+        const server = await startHost(host, { dir: makeApp(t, craftedFiles), dev: true, trailingSlash }, t)
+        for (const target of craftedTargets) {
+          const res = await server.raw(target, { headers: { host: 'good.example' } })
+          const label = `${target} (trailingSlash ${trailingSlash})`
+          t.ok(res.status < 500, `${label}: answered ${res.status}`)
+          const location = res.headers.location?.[0]
+          if (location === undefined) continue
+          seen.set(`${target} ${trailingSlash}`, location)
+          t.ok(location.startsWith('/'), `${label} → ${location} is a path`)
+          t.notOk(/^[/\\]{2}|^\/\\/.test(location), `${label} → ${location} is not protocol-relative`)
+          t.equal(new URL(location, 'http://good.example').host, 'good.example', `${label} stays on this host`)
+        }
+      }
+      // The dangerous inputs really were redirected, so the checks above ran on them.
+      t.equal(seen.get('/\\evil.com/ false'), '/evil.com')
+      t.equal(seen.get('/\\evil true'), '/evil/')
     })
 
     t.test('trailingSlash true: /a answers 308 to /a/, file-like paths lose the slash', async (t) => {
