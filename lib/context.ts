@@ -1,6 +1,7 @@
 import type { ResponseCache } from './cache/response-cache.js'
 import type { MutableRequestCookies } from './cookies.js'
 import { FRH_ERR_CONTEXT_MISSING } from './errors.js'
+import type { HostReply, Logger } from './host.js'
 import type { RouteRequest } from './request.js'
 import { RequestStorage } from './request-storage.js'
 
@@ -21,6 +22,39 @@ export interface RequestStore {
   dataRevalidate: number | false
   /** Tags of the cached data this run used: `revalidateTag` reaches the route entry through them. Made on first use: most runs use none. */
   dataTags: string[] | undefined
+  /** The route and registration this run belongs to. */
+  scope: StoreScope
+  /** The client's response; undefined for a generation without a client (prerender, background regeneration). */
+  reply: HostReply | undefined
+  /** Whether this run generates a cache entry of the route (`cacheTag()` / `cacheLife()` then apply to it). */
+  generation: boolean
+  /** Set inside an `unstable_cache` function: what `cacheTag()` / `cacheLife()` add to that entry. */
+  dataScope: DataScope | undefined
+  /** `after()` work of this run, made by its first `after()` call. */
+  after: AfterQueue | undefined
+}
+
+/** What every run of one route shares: its registration's logger, folder and pending `after()` work. */
+export interface StoreScope {
+  readonly log: Logger
+  /** The registration's `dir` (absolute). */
+  readonly dir: string
+  /** The route file, relative to `dir`, that logs name. */
+  readonly file: string
+  readonly dev: boolean
+  /** `after()` work not finished yet, which the registration's `close()` waits for. */
+  readonly afterWork: Set<Promise<unknown>>
+}
+
+/** Tags and lifetime `cacheTag()` / `cacheLife()` give the `unstable_cache` entry being produced. */
+export interface DataScope {
+  tags: string[]
+  revalidate: number | false
+}
+
+/** A run's `after()` callbacks: held until its response has been sent, then run (see lib/after.ts). */
+export interface AfterQueue {
+  add (task: () => unknown): void
 }
 
 interface SharedContext {
@@ -39,6 +73,12 @@ interface SharedContext {
   hooksOn?: boolean
   /** Registered apps: when the last one closes, every effect of the store ends. */
   apps?: number
+  /**
+   * True once `/server` or `/og` was loaded: handlers of every method run in the store, so that
+   * `after()` and `fetch()` of a `file:` URL find their request. Unlike `enabled`, handlers that
+   * answer synchronously still run without the async hook.
+   */
+  allMethods?: boolean
 }
 
 // On globalThis under a registered symbol: a route file loaded through tsx, or a second copy of
@@ -55,6 +95,14 @@ export const sharedContext: SharedContext = globals[kSharedContext] ??= { storag
  */
 export function enableRequestContext (): void {
   sharedContext.enabled = true
+}
+
+/**
+ * Run the handlers of every method in the store (`after()` needs it in a POST), without keeping
+ * the async hook on between requests. Called when `/server` or `/og` is first imported.
+ */
+export function storeEveryMethod (): void {
+  sharedContext.allMethods = true
 }
 
 /**

@@ -85,6 +85,8 @@ export const FRH_ERR_CACHE_STORE_INVALID = createError('FRH_ERR_CACHE_STORE_INVA
   'Invalid cache store: %s', 500, TypeError)
 export const FRH_ERR_CACHE_STORE_FAILED = createError('FRH_ERR_CACHE_STORE_FAILED',
   "The cache store failed to %s key '%s'; the request is served without the cache.")
+export const FRH_ERR_OG_MISSING = createError('FRH_ERR_OG_MISSING',
+  "ImageResponse needs the optional peer dependency '@vercel/og', which could not be loaded%s. Install it: npm install @vercel/og")
 export const FRH_ERR_CONTEXT_MISSING = createError('FRH_ERR_CONTEXT_MISSING',
   '`%s()` was called outside a route handler. Call it while a route handler (or code it awaits) is running.')
 

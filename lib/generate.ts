@@ -133,7 +133,7 @@ export async function generate (state: RouteState, route: CachedRoute, key: stri
   // (Only when the handler runs in the store: see invoke.)
   const release = runsInStore(state.data, 'GET') ? holdStore() : noop
   try {
-    const invocation = await invoke(state.getHandler!, routeRequest, params, state.data, track).catch((error: unknown) => {
+    const invocation = await invoke(state.getHandler!, routeRequest, params, state.data, track, reply).catch((error: unknown) => {
       if (source === undefined && gen.reason !== undefined) return undefined
       throw error
     })

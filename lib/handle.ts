@@ -1,4 +1,5 @@
 import type { Outcome } from './cache/response-cache.js'
+import { isDraftRequest } from './draft.js'
 import { FRH_ERR_REQUEST_BODY_TOO_LARGE } from './errors.js'
 import { generate } from './generate.js'
 import type { HostReply, HostRequest } from './host.js'
@@ -81,8 +82,11 @@ export function dispatch (route: RouteState, request: HostRequest, reply: HostRe
     return
   }
   const cached = route.cached
+  // A Draft Mode request (a valid `__prerender_bypass` cookie, which only `draftMode().enable()`
+  // hands out) runs the handler, as in Next.js: drafts are never served from, nor put in, the cache.
   if (cached !== undefined && cached.dynamicReason === undefined &&
-      (method === 'GET' || (method === 'HEAD' && route.module.methods.HEAD === undefined))) {
+      (method === 'GET' || (method === 'HEAD' && route.module.methods.HEAD === undefined)) &&
+      !isDraftRequest(request.raw.headers.cookie)) {
     return serveCached(route, cached, request, reply, params)
   }
 

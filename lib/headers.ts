@@ -1,9 +1,10 @@
 /**
- * `cookies()` and `headers()` as in `next/headers`, usable anywhere in a route handler's async
- * call tree. Both return the value directly and can also be awaited (Next.js 15 style).
+ * `cookies()`, `headers()` and `draftMode()` as in `next/headers`, usable anywhere in a route
+ * handler's async call tree. Each returns the value directly and can also be awaited (Next.js 15 style).
  */
-import { enableRequestContext, getRequestStore } from './context.js'
+import { enableRequestContext, getRequestStore, type RequestStore } from './context.js'
 import { MutableRequestCookies } from './cookies.js'
+import { isDraftCookie, previewModeId } from './draft.js'
 
 enableRequestContext()
 
@@ -47,6 +48,46 @@ export function headers (): Awaitable<Headers> {
   const store = getRequestStore('headers')
   store.track?.('headers()')
   return awaitable(sealHeaders(store.request.headers))
+}
+
+/** Next.js's Draft Mode cookie. */
+const bypassCookie = '__prerender_bypass'
+
+/** Draft Mode of the current request, as Next.js's `draftMode()` returns it. */
+export class DraftMode {
+  readonly #store: RequestStore
+  /** Whether the request carries a valid Draft Mode cookie (set by `enable()` on an earlier response). */
+  readonly isEnabled: boolean
+
+  constructor (store: RequestStore) {
+    this.#store = store
+    this.isEnabled = isDraftCookie(store.request.cookies.get(bypassCookie)?.value, store.scope.dev)
+  }
+
+  /** Turn Draft Mode on for the client: the response sets Next.js's `__prerender_bypass` cookie. */
+  enable (): void {
+    this.#jar().set(bypassCookie, previewModeId(), { httpOnly: true, sameSite: 'none', secure: true, path: '/' })
+  }
+
+  /** Turn Draft Mode off for the client: the response expires the cookie. */
+  disable (): void {
+    this.#jar().set(bypassCookie, '', { httpOnly: true, sameSite: 'none', secure: true, path: '/', expires: new Date(0) })
+  }
+
+  #jar (): MutableRequestCookies {
+    const store = this.#store
+    return (store.cookies ??= new MutableRequestCookies(store.request.cookies))
+  }
+}
+
+/**
+ * Draft Mode: `isEnabled`, `enable()`, `disable()`, with the cookie and attributes Next.js uses.
+ * Reading it makes the route dynamic, as `cookies()` does.
+ */
+export function draftMode (): Awaitable<DraftMode> {
+  const store = getRequestStore('draftMode')
+  store.track?.('draftMode()')
+  return awaitable(new DraftMode(store))
 }
 
 function sealHeaders (source: Headers): Headers {

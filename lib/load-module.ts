@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { dirname, extname, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, dirname, extname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { FRH_ERR_MODULE_EXPORT_INVALID, FRH_ERR_MODULE_LOAD } from './errors.js'
 import { beforeRequireHook, sharePackages, wrapRequire } from './package-sharing.js'
@@ -103,6 +103,32 @@ async function importModule (route: RouteFile, loader: ModuleLoader, tsconfig: s
   return (await tsxFor(tsconfig)).import(url, import.meta.url)
 }
 
+/** The `next/*` modules this package provides, under the npm alias `next`. */
+const providedSubpaths = ['server', 'headers', 'navigation', 'cache', 'og']
+
+/**
+ * For an import of a `next/*` (or `fastify-route-handlers/*`) subpath this package does not have,
+ * a reason that names it, instead of Node's ERR_PACKAGE_PATH_NOT_EXPORTED about a package.json.
+ */
+function missingSubpath (error: unknown): string | undefined {
+  const { code, message } = (error ?? {}) as { code?: unknown, message?: unknown }
+  if (code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED' || typeof message !== 'string') return undefined
+  const match = /Package subpath '\.\/([^']+)' is not defined by "exports" in (.+)[\\/]package\.json/.exec(message)
+  if (match === null) return undefined
+  const [, subpath, packageDir] = match as unknown as [string, string, string]
+  let name: unknown
+  try {
+    name = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name?: unknown }).name
+  } catch {
+    return undefined
+  }
+  if (name !== 'fastify-route-handlers') return undefined
+  // Under the npm alias the package's folder is `next`: name the import as the route wrote it.
+  const imported = `${basename(packageDir)}/${subpath}`
+  const provided = providedSubpaths.map((entry) => `${basename(packageDir)}/${entry}`).join(', ')
+  return `it imports '${imported}', which fastify-route-handlers does not provide (it provides ${provided})`
+}
+
 /**
  * Import a route file and read its handlers once, at startup.
  * @returns the module, plus Next.js's dev-time diagnostics for exports that will never run
@@ -112,7 +138,7 @@ export async function loadRouteModule (route: RouteFile, loader: ModuleLoader, t
   try {
     exports = await importModule(route, loader, tsconfig)
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
+    const reason = missingSubpath(error) ?? (error instanceof Error ? error.message : String(error))
     const hint = loader === 'native' && compiledExtensions.has(extname(route.file))
       ? " (loader: 'native' imports the file with Node alone; use the default loader: 'tsx', or compile it to .js)"
       : ''

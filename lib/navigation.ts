@@ -1,6 +1,7 @@
 /**
- * `redirect()`, `permanentRedirect()` and `notFound()` as in `next/navigation`: they throw, and the
- * route handler answers 307 / 308 / 404 with an empty body (keeping `cookies().set()` cookies).
+ * `redirect()`, `permanentRedirect()`, `notFound()`, `forbidden()` and `unauthorized()` as in
+ * `next/navigation`: they throw, and the route handler answers 307 / 308 / 404 / 403 / 401 with an
+ * empty body (keeping `cookies().set()` cookies).
  */
 
 const kNavigation = Symbol.for('fastify-route-handlers.navigation')
@@ -30,6 +31,16 @@ export function permanentRedirect (url: string): never {
 /** Answer 404 with an empty body. */
 export function notFound (): never {
   throw new NavigationError('NEXT_NOT_FOUND', { status: 404, location: undefined })
+}
+
+/** Answer 403 with an empty body (Next.js's `forbidden()`). */
+export function forbidden (): never {
+  throw new NavigationError('NEXT_HTTP_ERROR_FALLBACK;403', { status: 403, location: undefined })
+}
+
+/** Answer 401 with an empty body (Next.js's `unauthorized()`). */
+export function unauthorized (): never {
+  throw new NavigationError('NEXT_HTTP_ERROR_FALLBACK;401', { status: 401, location: undefined })
 }
 
 /** The navigation a thrown value asks for, or undefined for any other error. */

@@ -48,7 +48,7 @@ export function respond (route: RouteState, request: HostRequest, reply: HostRep
   let result: unknown
   try {
     if (runsInStore(route.data, request.method)) {
-      store = newStore(routeRequest, route.data, undefined)
+      store = newStore(routeRequest, route.data, undefined, reply, false)
       if (answersSynchronously.get(handler) === true && !sharedContext.enabled) {
         result = sharedContext.storage.runSynchronous(store, handler, routeRequest, { params })
         // It left work running after all: follow its continuations from the next call on.

@@ -1,4 +1,5 @@
 import type { CachedRoute } from './cache/cached-route.js'
+import type { StoreScope } from './context.js'
 import type { ResponseCache } from './cache/response-cache.js'
 import type { HostRequest } from './host.js'
 import type { AnyRouteHandler, RouteModule } from './load-module.js'
@@ -26,6 +27,8 @@ export interface DataOptions {
   cache: ResponseCache | undefined
   /** Next.js 14: `fetch` is cached by default, unless the route is `force-dynamic`. */
   fetchDefault: 'force-cache' | 'no-store'
+  /** The route and registration its runs belong to (logger, `dir`, `after()` work). */
+  scope: StoreScope
 }
 
 /** A route at run time: its runtime and what is derived from it once. */

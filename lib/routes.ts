@@ -62,7 +62,9 @@ export interface Registration {
   /** The cache `fetch()` and `unstable_cache` use, unless the data cache is off. */
   readonly dataCache: ResponseCache | undefined
   readonly log: Logger
-  /** Stop the registration's caches and give back the fetch wrapper. */
+  /** `after()` work of its handlers not finished yet; `close()` waits for it. */
+  readonly afterWork: Set<Promise<unknown>>
+  /** Wait for pending `after()` work, then stop the registration's caches and give back the fetch wrapper. */
   close (): Promise<void>
 }
 
@@ -72,7 +74,9 @@ export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log:
   const dataCache = opts.fetchCache ? cache : undefined
   // fetch() learns which handler calls it from the request store, which GET and HEAD handlers
   // then run in (respond.ts). POST & co. do not cache fetch, as in Next.js.
-  const releaseFetch = dataCache === undefined ? undefined : installFetchCache()
+  // Also without a cache (dev): the wrapper serves `fetch()` of `file:` URLs under `dir`.
+  const releaseFetch = opts.fetchCache ? installFetchCache() : undefined
+  const afterWork = new Set<Promise<unknown>>()
   let closing: Promise<void> | undefined
   return {
     opts,
@@ -80,8 +84,11 @@ export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log:
     cache,
     dataCache,
     log,
+    afterWork,
     close () {
       closing ??= (async () => {
+        // after() work may start more after() work: wait until none is left.
+        while (afterWork.size > 0) await Promise.allSettled([...afterWork])
         releaseFetch?.()
         await cache?.close()
       })()
@@ -120,7 +127,8 @@ export async function prepareRoute (registration: Registration, loaded: LoadedRo
   const wantsStaticPaths = config.generateStaticParams !== undefined && (!config.dynamicParams || (cached !== undefined && opts.prerender))
   const listedPaths = wantsStaticPaths ? await staticPaths(module, pattern, config.generateStaticParams!) : undefined
   const allowedPaths = config.dynamicParams || listedPaths === undefined ? undefined : new Set(listedPaths)
-  const data = { cache: dataCache, fetchDefault: fetchDefaultOf(config) }
+  const scope = { log, dir: opts.dir, file: routeFile, dev: opts.dev, afterWork: registration.afterWork }
+  const data = { cache: dataCache, fetchDefault: fetchDefaultOf(config), scope }
   return {
     loaded,
     routeFile,

@@ -45,6 +45,23 @@ t.test('notFound() answers 404 with an empty body', async (t) => {
   t.notOk('location' in res.headers)
 })
 
+t.test('forbidden() answers 403 with an empty body, keeping cookies().set() cookies', async (t) => {
+  const app = await build(t)
+  const res = await app.inject('/forbidden')
+  t.equal(res.statusCode, 403)
+  t.equal(res.body, '')
+  t.notOk('location' in res.headers)
+  t.equal(res.headers['set-cookie'], 'seen=1; Path=/')
+})
+
+t.test('unauthorized() from a nested async function answers 401 with an empty body', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ method: 'POST', url: '/unauthorized' })
+  t.equal(res.statusCode, 401)
+  t.equal(res.body, '')
+  t.notOk('location' in res.headers)
+})
+
 t.test('cookies().set() then redirect() keeps the Set-Cookie headers', async (t) => {
   const app = await build(t)
   const res = await app.inject('/cookie-redirect')
@@ -67,5 +84,7 @@ t.test('navigation throws are not errors: the app error handler and onError hook
   t.equal((await app.inject('/redirect')).statusCode, 307)
   t.equal((await app.inject('/permanent')).statusCode, 308)
   t.equal((await app.inject('/not-found')).statusCode, 404)
+  t.equal((await app.inject('/forbidden')).statusCode, 403)
+  t.equal((await app.inject({ method: 'POST', url: '/unauthorized' })).statusCode, 401)
   t.same(seen, [])
 })

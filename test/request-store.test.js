@@ -25,7 +25,7 @@ function build (t, options = {}) {
   return startApp(t, dir, options)
 }
 
-t.test('the store is off once idle, stays off for POST, and a GET turns it on with the data cache intact', async (t) => {
+t.test('the store is off once idle, off again after a POST, and a GET turns it on with the data cache intact', async (t) => {
   const counts = await upstream(t)
   const app = await build(t)
 
@@ -37,7 +37,9 @@ t.test('the store is off once idle, stays off for POST, and a GET turns it on wi
   const posted = await app.inject({ method: 'POST', url: '/post', payload: { a: 1 } })
   t.equal(posted.statusCode, 201)
   t.same(posted.json(), { got: { a: 1 } })
-  t.equal(sharedContext.hooksOn, false, 'a POST handler never needs the store: the hooks stay off')
+  // A route of this app imports /server, so its POST runs in the store (after() needs it), and
+  // the hooks go off again once it is done.
+  await until(() => sharedContext.hooksOn === false)
 
   const again = await app.inject({ url: '/items', headers: { 'x-who': 'b' } })
   t.same(again.json(), { who: 'b', upstream: { hit: 1 } }, 'the GET ran in the store again: its fetch came from the data cache')
@@ -140,16 +142,20 @@ t.test('a stream finished by the time the handler returns counts as a whole body
   }
 })
 
-t.test('with fetchCache: false, dynamic GETs never turn the store on', async (t) => {
+t.test('with fetchCache: false, only after() keeps the store: async handlers of an app importing /server run in it', async (t) => {
   await upstream(t)
   const app = await build(t, { fetchCache: false })
+  // finished-next imports /server, whose after() must find its request in any handler.
+  t.equal(sharedContext.allMethods, true)
   await until(() => sharedContext.hooksOn !== true)
   const res = await app.inject({ url: '/post', method: 'POST', payload: { b: 2 } })
   t.equal(res.statusCode, 201)
   globalThis.gate = { promise: Promise.resolve() }
   const streamed = await app.inject({ url: '/stream', headers: { 'x-who': 'c' } })
   t.equal(streamed.statusCode, 200)
-  t.not(sharedContext.hooksOn, true)
+  t.equal(sharedContext.hooksOn, true, 'an async handler is followed while it runs')
+  await until(() => sharedContext.hooksOn === false)
+  t.equal(sharedContext.storage.getStore(), undefined, 'and switched off once idle, as before')
 })
 
 // Last: importing /headers turns the store on for every handler of the process, for good.

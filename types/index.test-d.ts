@@ -110,3 +110,42 @@ const viaGlobal: Promise<Response> = fetch('https://example.com', { next: { reva
 void viaGlobal
 // @ts-expect-error revalidate is a number or false
 void fetch('https://example.com', { next: { revalidate: 'soon' } })
+
+// The newer next/* APIs.
+import { after, unstable_after as unstableAfter, connection, userAgent, userAgentFromString, type UserAgent } from 'fastify-route-handlers/server'
+import { draftMode } from 'fastify-route-handlers/headers'
+import { forbidden, unauthorized } from 'fastify-route-handlers/navigation'
+import { cacheLife, cacheTag, noStore, unstable_noStore as unstableNoStore, unstable_cacheLife as unstableCacheLife, unstable_cacheTag as unstableCacheTag, updateTag, type CacheLifeProfile } from 'fastify-route-handlers/cache'
+import { ImageResponse } from 'fastify-route-handlers/og'
+
+export async function DELETE (request: NextRequest): Promise<Response> {
+  after(() => console.log('sent'))
+  after(async () => { await Promise.resolve() })
+  unstableAfter(Promise.resolve(1))
+  // @ts-expect-error after takes a function or a promise
+  after(42)
+  const ready: Promise<void> = connection()
+  await ready
+  const agent: UserAgent = userAgent(request)
+  const mobile: boolean = agent.device.type === 'mobile' && !agent.isBot
+  const parsed: string = userAgentFromString(undefined).ua
+  const draft = await draftMode()
+  const enabled: boolean = draft.isEnabled
+  draftMode().enable()
+  draft.disable()
+  noStore()
+  unstableNoStore()
+  cacheTag('a', 'b')
+  unstableCacheTag('c')
+  cacheLife('hours')
+  const profile: CacheLifeProfile = { stale: 60, revalidate: 300, expire: 3600 }
+  unstableCacheLife(profile)
+  // @ts-expect-error a profile is a name or an object
+  cacheLife(60)
+  await revalidateTag('posts', 'max')
+  await revalidateTag('posts', { expire: 0 })
+  await updateTag('posts')
+  if (!enabled) unauthorized()
+  if (!mobile) forbidden()
+  return new ImageResponse({ type: 'div', props: { children: parsed } }, { width: 1200, height: 630, fonts: [{ name: 'Inter', data: new ArrayBuffer(0) }] })
+}

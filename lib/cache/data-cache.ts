@@ -5,8 +5,11 @@
  * built from cached data takes the lowest of their `revalidate` and carries their tags.
  */
 import { createHash } from 'node:crypto'
+import { readFile, realpath } from 'node:fs/promises'
+import { sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { isThenable } from '../async.js'
-import { sharedContext, type RequestStore } from '../context.js'
+import { sharedContext, type DataScope, type RequestStore } from '../context.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import { unwrapRequest } from '../global-request.js'
 import { NativeResponse } from '../native.js'
@@ -74,7 +77,7 @@ function checkRevalidate (value: unknown, where: string): number | false | undef
 }
 
 /** Note what a run used, so its route entry expires with its data and is reached by its tags. */
-function record (store: RequestStore, revalidate: number | false, tags: string[]): void {
+export function record (store: RequestStore, revalidate: number | false, tags: string[]): void {
   if (revalidate !== false && (store.dataRevalidate === false || revalidate < store.dataRevalidate)) store.dataRevalidate = revalidate
   if (tags.length === 0) return
   const used = store.dataTags ??= []
@@ -155,6 +158,31 @@ function replay (entry: CacheEntry): Response {
   return new NativeResponse(entry.body as Uint8Array<ArrayBuffer>, { status: 200, headers: entry.headers })
 }
 
+/** The `file:` URL a fetch asks for, if it does. */
+function fileUrlOf (input: RequestInfo | URL): URL | undefined {
+  if (input instanceof URL) return input.protocol === 'file:' ? input : undefined
+  const href = typeof input === 'string' ? input : input instanceof Request ? input.url : undefined
+  return href?.startsWith('file:') === true ? new URL(href) : undefined
+}
+
+/**
+ * `fetch(new URL('./font.ttf', import.meta.url))`, which Next.js's bundler serves for files beside
+ * a route: the file's bytes, for a file under the app's `dir` only (its real path, so a symlink
+ * cannot lead out). Anything else goes to Node's `fetch`, which refuses `file:` with a TypeError.
+ */
+async function fetchFile (url: URL, dir: string, fetchNow: typeof fetch, input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response> {
+  let bytes: Buffer
+  try {
+    const [file, root] = await Promise.all([realpath(fileURLToPath(url)), realpath(dir)])
+    if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return fetchNow(input, init)
+    bytes = await readFile(file)
+  } catch (error) {
+    // As undici reports a failed fetch: a TypeError, with the reason as its cause.
+    throw new TypeError('fetch failed', { cause: error })
+  }
+  return new NativeResponse(bytes as Uint8Array<ArrayBuffer>, { status: 200 })
+}
+
 /**
  * `fetch` with Next.js 14's data cache while a route handler runs; Node's own `fetch` otherwise.
  * GET requests are cached by default (`force-cache`) unless the route is force-dynamic;
@@ -164,7 +192,10 @@ export async function cachedFetch (input: RequestInfo | URL, init?: RequestInit 
   input = unwrapRequest(input)
   const fetchNow = originalFetch()
   const store = sharedContext.storage.getStore()
-  if (store === undefined || store.cache === undefined) return fetchNow(input, init)
+  if (store === undefined) return fetchNow(input, init)
+  const file = fileUrlOf(input)
+  if (file !== undefined) return fetchFile(file, store.scope.dir, fetchNow, input, init)
+  if (store.cache === undefined) return fetchNow(input, init)
   // As in Next.js, only GET (and HEAD) route handlers cache their fetches; POST & co. never do.
   const handlerMethod = store.request.method
   if (handlerMethod !== 'GET' && handlerMethod !== 'HEAD') return fetchNow(input, init)
@@ -227,12 +258,16 @@ export function unstableCache<Args extends unknown[], Result> (
     const key = 'data:' + base + ':' + createHash('sha256').update(JSON.stringify(args) ?? '').digest('base64url')
     const got = await load(cache, key, async () => {
       // The data must not depend on the request: reads inside would be cached for everyone.
-      const value = await sharedContext.storage.run({ ...store, track: undefined, cookies: undefined }, () => fn(...args))
+      // cacheTag() / cacheLife() inside add to this entry's tags and shorten its life.
+      const dataScope: DataScope = { tags: [...tags], revalidate }
+      const value = await sharedContext.storage.run({ ...store, track: undefined, cookies: undefined, dataScope }, () => fn(...args))
       const json = JSON.stringify(value)
-      const entry = json === undefined ? undefined : entryOf(cache, [['content-type', 'application/json']], Buffer.from(json), revalidate, tags)
+      const entry = json === undefined ? undefined : entryOf(cache, [['content-type', 'application/json']], Buffer.from(json), dataScope.revalidate, validTags(dataScope.tags))
       return entry === undefined ? { entry: undefined, value: new NativeResponse(json ?? 'null') } : { entry }
     })
     const entry = 'status' in got ? got : got.entry
+    // What cacheTag() / cacheLife() gave the entry reaches the route, from a hit as from a miss.
+    if (entry !== undefined) record(store, entry.revalidate ?? revalidate, entry.tags)
     if (entry !== undefined) return JSON.parse(Buffer.from(entry.body).toString('utf8')) as Result
     return (await (got as { value: Response }).value.json()) as Result
   }

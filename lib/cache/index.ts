@@ -2,6 +2,7 @@
  * `fastify-route-handlers/cache`: on-demand invalidation as in `next/cache`, and the store API.
  */
 import { enableRequestContext, sharedContext } from '../context.js'
+import type { CacheLifeProfile } from './cache-scope.js'
 import { liveCaches } from './response-cache.js'
 
 // Inside a route handler, an invalidation finishes before the response is sent (as in Next.js,
@@ -34,11 +35,25 @@ export function revalidatePath (path: string, type?: 'page' | 'layout'): Promise
   return invalidate([`_N_T_${typed}`])
 }
 
-/** Invalidate every cached entry carrying this tag. */
-export function revalidateTag (tag: string): Promise<void> {
+/**
+ * Invalidate every cached entry carrying this tag. Next.js 16's second argument (a `cacheLife`
+ * profile such as `'max'`, or `{ expire }`) is accepted; the entries are removed at once either way.
+ */
+export function revalidateTag (tag: string, profile?: string | CacheLifeProfile): Promise<void> {
   if (typeof tag !== 'string' || tag === '') throw new TypeError('revalidateTag expects a non-empty string')
+  if (profile !== undefined && typeof profile !== 'string' && (profile === null || typeof profile !== 'object')) {
+    throw new TypeError('revalidateTag expects a profile name or { stale, revalidate, expire } as its second argument')
+  }
   return invalidate([tag])
 }
+
+/** Expire every cached entry carrying this tag at once (Next.js 16's `updateTag`): the next read regenerates. */
+export function updateTag (tag: string): Promise<void> {
+  if (typeof tag !== 'string' || tag === '') throw new TypeError('updateTag expects a non-empty string')
+  return invalidate([tag])
+}
+
+export { cacheLife, cacheLife as unstable_cacheLife, cacheTag, cacheTag as unstable_cacheTag, noStore, noStore as unstable_noStore, type CacheLifeProfile } from './cache-scope.js'
 
 export { cachedFetch as fetch, unstableCache as unstable_cache, type NextFetchRequestConfig } from './data-cache.js'
 export { MemoryStore, defaultMaxBytes, defaultMaxEntries, type MemoryStoreOptions } from './memory-store.js'
