@@ -91,3 +91,16 @@ t.test('with the npm alias, next/* resolves here as Node resolves it', async (t)
   const results = await serve(root, ['/api/alias'])
   t.same(JSON.parse(results['/api/alias'].body), { alias: true })
 })
+
+t.test('route.tsx with JSX (an ImageResponse-style route) is routed, with the jsx settings of the app tsconfig', async (t) => {
+  const root = makeNextApp(t, {
+    'tsconfig.json': JSON.stringify({ compilerOptions: { jsx: 'react-jsx', jsxImportSource: 'tiny-jsx' } }),
+    'app/api/card/route.tsx': "export function GET (): Response {\n  const card = <div title='hello'>card</div>\n  return Response.json(card)\n}\n"
+  })
+  writePackage(root, 'tiny-jsx', { type: 'module', exports: { './jsx-runtime': './jsx-runtime.js', './jsx-dev-runtime': './jsx-runtime.js' } }, {
+    'jsx-runtime.js': 'export const jsx = (type, props) => ({ type, props })\nexport const jsxs = jsx\nexport const jsxDEV = jsx\nexport const Fragment = Symbol.for("fragment")\n'
+  })
+  const results = await serve(root, ['/api/card'])
+  t.equal(results['/api/card'].status, 200, results['/api/card'].body)
+  t.same(JSON.parse(results['/api/card'].body), { type: 'div', props: { title: 'hello', children: 'card' } })
+})
