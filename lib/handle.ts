@@ -13,17 +13,39 @@ import { requestPath, serveCached } from './serve-cached.js'
 
 export type { DataOptions, RouteRuntime } from './route-state.js'
 
+/** The params one folder name declares: `[id]`, `[...slug]`, `[[...slug]]`; none for others. */
+type SegmentParams<Segment extends string> =
+  Segment extends `[[...${infer Name}]]` ? { [K in Name]?: string[] }
+    : Segment extends `[...${infer Name}]` ? { [K in Name]: string[] }
+      : Segment extends `[${infer Name}]` ? { [K in Name]: string }
+        : {}
+
+type Flatten<T> = { [K in keyof T]: T[K] }
+
+/**
+ * The params of a route path written as its folders: `ParamsOf<'/api/posts/[id]'>` is
+ * `{ id: string }`, a catch-all gives `string[]`, an optional catch-all an optional `string[]`.
+ */
+export type ParamsOf<Route extends string, Found = {}> =
+  Route extends `${infer Segment}/${infer Rest}`
+    ? ParamsOf<Rest, Found & SegmentParams<Segment>>
+    : Flatten<Found & SegmentParams<Route>>
+
+/** Params given as an object type, or as the route's path (`'/api/posts/[id]'`). */
+type ParamsFor<P extends Params | string> = P extends string ? ParamsOf<P> : P
+
 /**
  * The second argument of a route handler. `params` is the route's params (strings, arrays for
  * catch-alls) that can also be awaited, so Next.js 14 and 15 style handlers both work; it is
- * `undefined` on routes without dynamic segments, as in Next.js.
+ * `undefined` on routes without dynamic segments, as in Next.js. `RouteContext<'/api/posts/[id]'>`
+ * types them from the route's path.
  */
-export interface RouteContext<P extends Params = Params> {
-  params: P & PromiseLike<P>
+export interface RouteContext<P extends Params | string = Params> {
+  params: ParamsFor<P> & PromiseLike<ParamsFor<P>>
 }
 
-/** A route file's exported method. */
-export type RouteHandler<P extends Params = Params> =
+/** A route file's exported method; `RouteHandler<'/api/posts/[id]'>` types its params. */
+export type RouteHandler<P extends Params | string = Params> =
   (request: NextRequest, context: RouteContext<P>) => Response | Promise<Response>
 
 /** A route's request handler, for any host: undefined when it answered synchronously. */

@@ -5,7 +5,7 @@ export { plugin as routeHandlers }
 export type { RouteHandlersCache } from './cache-introspection.js'
 export type { RouteHandlersOptions, CacheOptions } from './options.js'
 export type { ModuleLoader } from './load-module.js'
-export type { RouteContext, RouteHandler } from './handle.js'
+export type { ParamsOf, RouteContext, RouteHandler } from './handle.js'
 export type { Params } from './path-pattern.js'
 export type { FrhError } from './errors.js'
 export type { CacheStats } from './cache/response-cache.js'

@@ -1,7 +1,7 @@
 // Type tests for the public API: compiled with `tsc --noEmit` (npm run test:types).
 // Lines marked @ts-expect-error must fail to compile; the rest must compile.
 import Fastify from 'fastify'
-import routeHandlers, { type ModuleLoader, type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
+import routeHandlers, { type ModuleLoader, type ParamsOf, type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
 import { NextResponse, NextRequest, type Params } from 'fastify-route-handlers/server'
 import { cookies, headers } from 'fastify-route-handlers/headers'
 import { notFound, permanentRedirect, redirect } from 'fastify-route-handlers/navigation'
@@ -149,3 +149,28 @@ export async function DELETE (request: NextRequest): Promise<Response> {
   if (!mobile) forbidden()
   return new ImageResponse({ type: 'div', props: { children: parsed } }, { width: 1200, height: 630, fonts: [{ name: 'Inter', data: new ArrayBuffer(0) }] })
 }
+
+// Params typed from the route's path.
+export async function typedGET (request: NextRequest, { params }: RouteContext<'/api/teams/[team]/posts/[id]'>): Promise<Response> {
+  const team: string = params.team
+  const id: string = (await params).id
+  // @ts-expect-error no such param in the path
+  void params.slug
+  return NextResponse.json({ team, id })
+}
+export const catchAll: RouteHandler<'/docs/[...slug]'> = async (request, { params }) => {
+  const slug: string[] = (await params).slug
+  return NextResponse.json({ slug })
+}
+export const optional: RouteHandler<'/shop/[[...path]]'> = (request, { params }) => {
+  const path: string[] | undefined = params.path
+  // @ts-expect-error an optional catch-all may be absent
+  const required: string[] = params.path
+  void required
+  return NextResponse.json({ path })
+}
+const none: ParamsOf<'/api/health'> = {}
+const exact: ParamsOf<'/a/[x]/b/[...y]'> = { x: '1', y: ['2'] }
+// @ts-expect-error a catch-all is an array
+const wrong: ParamsOf<'/a/[...y]'> = { y: 'z' }
+void [none, exact, wrong]
