@@ -129,17 +129,28 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   const config = fastify.initialConfig as typeof fastify.initialConfig & { routerOptions?: { ignoreTrailingSlash?: boolean } }
   const ignoreTrailingSlash = config.ignoreTrailingSlash === true || config.routerOptions?.ignoreTrailingSlash === true
   const registration = createRegistration(opts, fastifyEnv(fastify), fastify.log)
-  registrations.push(registration)
-  fastify.addHook('onClose', async function routeHandlersOnClose () { await registration.close() })
   // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
   const hasLogger = fastify.log.child({}) !== fastify.log
   const prerenders: PrerenderTask[] = []
-  for (const route of loaded) {
-    const prepared = await prepareRoute(registration, route, 'Fastify')
-    const render = registerRoute(fastify, prepared, opts, ignoreTrailingSlash, hasLogger)
-    const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
-    if (task !== undefined) prerenders.push(task)
+  try {
+    for (const route of loaded) {
+      const prepared = await prepareRoute(registration, route, 'Fastify')
+      const render = registerRoute(fastify, prepared, opts, ignoreTrailingSlash, hasLogger)
+      const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
+      if (task !== undefined) prerenders.push(task)
+    }
+  } catch (error) {
+    // The app may go on without this registration (an `after()` that handles the error): its
+    // cache must not stay live, reachable by revalidatePath, nor counted by stats().
+    await registration.close()
+    throw error
   }
+  // Only a registration that serves is counted, and only while it is open.
+  registrations.push(registration)
+  fastify.addHook('onClose', async function routeHandlersOnClose () {
+    registrations.splice(registrations.indexOf(registration), 1)
+    await registration.close()
+  })
   if (prerenders.length === 0) return
   // Bounded within Fastify's `pluginTimeout`, which would otherwise fail `ready()`.
   const pluginTimeout = fastify.initialConfig.pluginTimeout ?? 10_000
