@@ -169,12 +169,14 @@ function installErrorHandler (fastify: FastifyInstance, dev: boolean): void {
   const inherited = fastify.errorHandler
   if (dev || inherited.name !== 'defaultErrorHandler') return
   fastify.setErrorHandler(function routeHandlersErrorHandler (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    const declared = error.statusCode ?? (error as { status?: number }).status
+    // A handler may throw anything, `null` included: read it as an object only when it is one.
+    const thrown = (typeof error === 'object' && error !== null ? error : {}) as { statusCode?: unknown, status?: unknown }
+    const declared = thrown.statusCode ?? thrown.status
     const statusCode = typeof declared === 'number' && declared >= 400 && declared <= 599 ? declared : 500
     if (statusCode < 500) return inherited.call(this, error, request, reply)
     // Set the status first: the log line serialises `res` and must show what is sent.
     reply.code(statusCode)
-    request.log.error({ req: request, res: reply, err: error }, error.message)
+    request.log.error({ req: request, res: reply, err: error }, (thrown as { message?: string }).message ?? String(error))
     const phrase = STATUS_CODES[statusCode] ?? 'Internal Server Error'
     return reply.send({ statusCode, error: phrase, message: phrase })
   })
