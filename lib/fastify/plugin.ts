@@ -129,17 +129,28 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   const config = fastify.initialConfig as typeof fastify.initialConfig & { routerOptions?: { ignoreTrailingSlash?: boolean } }
   const ignoreTrailingSlash = config.ignoreTrailingSlash === true || config.routerOptions?.ignoreTrailingSlash === true
   const registration = createRegistration(opts, fastifyEnv(fastify), fastify.log)
-  registrations.push(registration)
-  fastify.addHook('onClose', async function routeHandlersOnClose () { await registration.close() })
   // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
   const hasLogger = fastify.log.child({}) !== fastify.log
   const prerenders: PrerenderTask[] = []
-  for (const route of loaded) {
-    const prepared = await prepareRoute(registration, route, 'Fastify')
-    const render = registerRoute(fastify, prepared, opts, ignoreTrailingSlash, hasLogger)
-    const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
-    if (task !== undefined) prerenders.push(task)
+  try {
+    for (const route of loaded) {
+      const prepared = await prepareRoute(registration, route, 'Fastify')
+      const render = registerRoute(fastify, prepared, opts, ignoreTrailingSlash, hasLogger)
+      const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
+      if (task !== undefined) prerenders.push(task)
+    }
+  } catch (error) {
+    // The app may go on without this registration (an `after()` that handles the error): its
+    // cache must not stay live, reachable by revalidatePath, nor counted by stats().
+    await registration.close()
+    throw error
   }
+  // Only a registration that serves is counted, and only while it is open.
+  registrations.push(registration)
+  fastify.addHook('onClose', async function routeHandlersOnClose () {
+    registrations.splice(registrations.indexOf(registration), 1)
+    await registration.close()
+  })
   if (prerenders.length === 0) return
   // Bounded within Fastify's `pluginTimeout`, which would otherwise fail `ready()`.
   const pluginTimeout = fastify.initialConfig.pluginTimeout ?? 10_000
@@ -158,12 +169,14 @@ function installErrorHandler (fastify: FastifyInstance, dev: boolean): void {
   const inherited = fastify.errorHandler
   if (dev || inherited.name !== 'defaultErrorHandler') return
   fastify.setErrorHandler(function routeHandlersErrorHandler (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    const declared = error.statusCode ?? (error as { status?: number }).status
+    // A handler may throw anything, `null` included: read it as an object only when it is one.
+    const thrown = (typeof error === 'object' && error !== null ? error : {}) as { statusCode?: unknown, status?: unknown }
+    const declared = thrown.statusCode ?? thrown.status
     const statusCode = typeof declared === 'number' && declared >= 400 && declared <= 599 ? declared : 500
     if (statusCode < 500) return inherited.call(this, error, request, reply)
     // Set the status first: the log line serialises `res` and must show what is sent.
     reply.code(statusCode)
-    request.log.error({ req: request, res: reply, err: error }, error.message)
+    request.log.error({ req: request, res: reply, err: error }, (thrown as { message?: string }).message ?? String(error))
     const phrase = STATUS_CODES[statusCode] ?? 'Internal Server Error'
     return reply.send({ statusCode, error: phrase, message: phrase })
   })

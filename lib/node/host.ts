@@ -9,7 +9,7 @@ import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
 import type { RequestEnv } from '../request.js'
 import { RouteTable, type TableEntry } from '../route-table.js'
-import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type Registration } from '../routes.js'
+import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { NodeReply } from './reply.js'
 import { consoleLogger, normalizeNodeOptions, type NodeHostOptions } from './options.js'
@@ -55,6 +55,31 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
   const loaded = await loadRoutes(opts)
   const release = acquireProcessEffects(opts)
   const registration: Registration = createRegistration(opts, env, log)
+  let closed: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closed ??= registration.close().finally(release)
+    return closed
+  }
+  try {
+    const table = await buildTable(registration, loaded, hostName, log)
+    return {
+      opts,
+      log,
+      table,
+      // A closed router counts nothing: its cache is gone.
+      cache: { stats: () => sumStats(registration.cache === undefined || closed !== undefined ? [] : [registration.cache]) },
+      close
+    }
+  } catch (error) {
+    // A handler that never starts gives back what it took: the globals, its live cache, fetch.
+    await close()
+    throw error
+  }
+}
+
+/** Prepare every route of a registration into a route table, then prerender. */
+async function buildTable (registration: Registration, loaded: LoadedRoute[], hostName: string, log: Logger): Promise<RouteTable> {
+  const { opts } = registration
   const table = new RouteTable()
   const prerenders: PrerenderTask[] = []
   for (const route of loaded) {
@@ -73,17 +98,7 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
     if (task !== undefined) prerenders.push(task)
   }
   if (prerenders.length > 0) await runPrerenders(prerenders, 5000)
-  let closed: Promise<void> | undefined
-  return {
-    opts,
-    log,
-    table,
-    cache: { stats: () => sumStats(registration.cache === undefined ? [] : [registration.cache]) },
-    close () {
-      closed ??= registration.close().finally(release)
-      return closed
-    }
-  }
+  return table
 }
 
 /**
