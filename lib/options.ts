@@ -22,7 +22,7 @@ export interface CacheOptions {
    * @default 10000
    */
   lockTimeoutMs?: Milliseconds
-  /** How long a read from an asynchronous store may take before the request goes on uncached. @default 1000 */
+  /** How long a store call (read, write, invalidation) may take before the request goes on without it. @default 1000 */
   storeTimeoutMs?: Milliseconds
   /** The clock, in ms since the epoch; tests drive revalidation with it. @default Date.now */
   now?: () => Milliseconds

@@ -10,7 +10,6 @@ import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isThenable } from '../async.js'
 import { sharedContext, type DataScope, type RequestStore } from '../context.js'
-import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import { unwrapRequest } from '../global-request.js'
 import { NativeResponse } from '../native.js'
 import type { ResponseCache } from './response-cache.js'
@@ -138,13 +137,9 @@ async function load (cache: ResponseCache, key: string, produce: () => Promise<P
   }
 }
 
-/** Store an entry; a failing store is logged and the data is still answered, uncached. */
+/** Store an entry; a failing or silent store is logged and the data is still answered, uncached. */
 async function keep (cache: ResponseCache, key: string, entry: CacheEntry): Promise<void> {
-  try {
-    await cache.store.set(key, entry)
-  } catch (error) {
-    cache.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('write', key, error as Error) }, 'cache store write failed')
-  }
+  await cache.write(key, entry)
 }
 
 function entryOf (cache: ResponseCache, headers: Array<[string, string]>, body: Uint8Array, revalidate: number | false, tags: string[]): CacheEntry | undefined {

@@ -297,13 +297,34 @@ export class ResponseCache {
       // Generated from data that was invalidated meanwhile: answer with it, but do not keep it.
       return { kind: 'entry', entry, stored: false }
     }
+    if (!await this.write(key, entry)) return { kind: 'entry', entry, stored: false }
+    this.#passUntil.delete(key)
+    return { kind: 'entry', entry, stored: true }
+  }
+
+  /**
+   * Put an entry in the store. A store that fails, or does not answer within storeTimeoutMs, is
+   * logged and the entry is not kept: the request that made it is answered all the same.
+   * @returns whether the store took it
+   */
+  async write (key: string, entry: CacheEntry): Promise<boolean> {
     try {
-      await this.store.set(key, entry)
-      this.#passUntil.delete(key)
-      return { kind: 'entry', entry, stored: true }
+      await this.#bounded(() => this.store.set(key, entry))
+      return true
     } catch (error) {
       this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('write', key, error as Error) }, 'cache store write failed')
-      return { kind: 'entry', entry, stored: false }
+      return false
+    }
+  }
+
+  /** A store call, given at most storeTimeoutMs: past it, it rejects (the call may still finish). */
+  async #bounded (call: () => unknown): Promise<void> {
+    const timer = timeout(this.storeTimeoutMs)
+    try {
+      const result = await Promise.race([Promise.resolve().then(call), timer.promise])
+      if (result === 'timeout') throw new Error(`no answer within ${this.storeTimeoutMs} ms`)
+    } finally {
+      timer.cancel()
     }
   }
 
@@ -325,7 +346,7 @@ export class ResponseCache {
     for (const tag of tags) this.#tagEpochs.set(tag, this.#epoch)
     boundMap(this.#tagEpochs)
     try {
-      await this.store.invalidateTags(tags)
+      await this.#bounded(() => this.store.invalidateTags(tags))
     } catch (error) {
       this.log.error({ err: new FRH_ERR_CACHE_STORE_FAILED('invalidate', tags.join(', '), error as Error) }, 'cache store invalidation failed')
       throw error
