@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { TLSSocket } from 'node:tls'
-import type { TimedRequest } from '../host.js'
+import { NodeRequest } from '../node/request.js'
 
 /** The parts of Express's request this host reads (Express 4 and 5 alike). */
 export interface ExpressRequest extends IncomingMessage {
@@ -59,13 +58,11 @@ function formEncode (fields: Record<string, unknown>): string {
  * `trust proxy`, the mount path as the basePath, and a body that a parser (`express.json()`, ...)
  * already read handed over as its bytes.
  */
-export class ExpressHostRequest implements TimedRequest {
-  timeout: AbortSignal | undefined = undefined
-  readonly raw: ExpressRequest
+export class ExpressHostRequest extends NodeRequest<ExpressRequest> {
   readonly basePath: string
 
   constructor (raw: ExpressRequest) {
-    this.raw = raw
+    super(raw)
     this.basePath = raw.baseUrl
   }
 
@@ -73,22 +70,20 @@ export class ExpressHostRequest implements TimedRequest {
    * The bytes a parser already read (body-parser 1 marks the request with `_body`; body-parser 2
    * leaves the stream ended with `req.body` set); else undefined, and the body is read from `raw`.
    */
-  get body (): Buffer | undefined {
+  override get body (): Buffer | undefined {
     const raw = this.raw
     const consumed = raw._body === true || (raw.readableEnded && raw.body !== undefined)
     return consumed ? bodyBytes(raw.body, raw.headers['content-type']) : undefined
   }
 
-  get method (): string { return this.raw.method ?? 'GET' }
-
-  get protocol (): string {
-    const direct = (this.raw.socket as TLSSocket).encrypted === true ? 'https' : 'http'
+  override get protocol (): string {
+    const direct = super.protocol
     if (!trusted(this.raw)) return direct
     return firstValue(this.raw.headers['x-forwarded-proto']) ?? direct
   }
 
-  get host (): string {
+  override get host (): string {
     const forwarded = trusted(this.raw) ? firstValue(this.raw.headers['x-forwarded-host']) : undefined
-    return forwarded ?? this.raw.headers.host ?? ''
+    return forwarded ?? super.host
   }
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import sjson from 'secure-json-parse'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { FRH_ERR_HANDLER_TIMEOUT, jsonSyntaxError } from '../errors.js'
@@ -136,5 +136,3 @@ function giveUpAfter (entry: TableEntry, request: TimedRequest, res: ServerRespo
   }, Math.ceil(entry.maxDuration! * 1000))
   res.once('close', () => clearTimeout(timer))
 }
-
-export type { IncomingMessage }
