@@ -85,6 +85,12 @@ export const FRH_ERR_CACHE_STORE_INVALID = createError('FRH_ERR_CACHE_STORE_INVA
   'Invalid cache store: %s', 500, TypeError)
 export const FRH_ERR_CACHE_STORE_FAILED = createError('FRH_ERR_CACHE_STORE_FAILED',
   "The cache store failed to %s key '%s'; the request is served without the cache.")
+export const FRH_ERR_REDIS_MISSING = createError('FRH_ERR_REDIS_MISSING',
+  "redisStore({ url }) needs the optional peer dependency 'ioredis', which could not be loaded%s. Install it: npm install ioredis")
+export const FRH_ERR_REDIS_UNAVAILABLE = createError('FRH_ERR_REDIS_UNAVAILABLE',
+  'Redis did not answer (%s): the cache serves from this instance alone until it does.')
+export const FRH_ERR_REDIS_ENTRY_INVALID = createError('FRH_ERR_REDIS_ENTRY_INVALID',
+  "The value of Redis key '%s' is not a cache entry (%s): it was deleted and treated as a miss.")
 export const FRH_ERR_OG_MISSING = createError('FRH_ERR_OG_MISSING',
   "ImageResponse needs the optional peer dependency '@vercel/og', which could not be loaded%s. Install it: npm install @vercel/og")
 export const FRH_ERR_CONTEXT_MISSING = createError('FRH_ERR_CONTEXT_MISSING',

@@ -47,7 +47,8 @@ async function serveFromStore (state: RouteState, route: CachedRoute, request: H
   const { outcome, leader } = await cache.singleFlight(key, () => generate(state, route, key, path, params, request, reply))
   // Waited too long, or the leader's response was not shareable: answer on our own.
   if (outcome === undefined || (outcome.kind === 'pass' && !leader)) return respondUncached(state, request, reply, params)
-  if (outcome.kind === 'entry') return cache.send(reply, outcome.entry, leader ? 'MISS' : 'HIT', outcome.stored)
+  // Only the request whose own generation made the entry is a miss.
+  if (outcome.kind === 'entry') return cache.send(reply, outcome.entry, leader && outcome.elsewhere !== true ? 'MISS' : 'HIT', outcome.stored)
   cache.countMiss()
   reply.header('cache-status', `fastify-route-handlers; fwd=uri-miss; detail=${outcome.reason.split(' ')[0]}`)
   return writeResponse(reply, outcome.parts)

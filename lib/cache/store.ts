@@ -1,3 +1,4 @@
+import type { Logger } from '../host.js'
 import type { Milliseconds } from './policy.js'
 
 /** A cached route response: the bytes and headers to replay, and what it depends on. */
@@ -32,6 +33,38 @@ export interface CacheStore {
   /** Entries and bytes held, for introspection. */
   size? (): { entries: number, bytes: number }
   close? (): Promise<void> | void
+  /**
+   * A store shared by several processes (Redis) makes single-flight cluster-wide: before a
+   * generation, the cache asks for the key's lock; only the instance that gets it generates.
+   */
+  lock? (key: string, ttlMs: Milliseconds): Promise<GenerationLock>
+  /** Called once per cache using the store: its logger, and how to tell it of remote invalidations. */
+  attach? (cache: StoreAttachment): void
+}
+
+/** The answer to `CacheStore.lock`. */
+export interface GenerationLock {
+  /** Whether this instance generates the key; false: another one holds its lock now. */
+  readonly acquired: boolean
+  /**
+   * Not acquired: the fresh entry the holder stores, once it does. `undefined` when the holder
+   * let go without storing one, or `timeoutMs` passed: the caller then generates on its own.
+   */
+  wait (timeoutMs: Milliseconds): Promise<CacheEntry | undefined>
+  /** Acquired: let the others go (only this owner's token releases the lock). */
+  release (): Promise<void>
+}
+
+/** What a shared store is given by each cache that uses it. */
+export interface StoreAttachment {
+  log: Logger
+  /** The cache's clock, which decides when an entry is stale. */
+  now: () => Milliseconds
+  /**
+   * Tags invalidated by another instance: generations in flight here that carry them must not
+   * store what they produce, as after a local invalidation.
+   */
+  invalidated (tags: string[]): void
 }
 
 /**
