@@ -57,6 +57,6 @@ export { cacheLife, cacheLife as unstable_cacheLife, cacheTag, cacheTag as unsta
 
 export { cachedFetch as fetch, unstableCache as unstable_cache, type NextFetchRequestConfig } from './data-cache.js'
 export { MemoryStore, defaultMaxBytes, defaultMaxEntries, type MemoryStoreOptions } from './memory-store.js'
-export type { CacheEntry, CacheStore } from './store.js'
+export type { CacheEntry, CacheStore, GenerationLock, StoreAttachment } from './store.js'
 export type { CacheStats } from './response-cache.js'
 export type { CachingMode, Seconds, Milliseconds } from './policy.js'
