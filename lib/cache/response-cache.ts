@@ -15,7 +15,10 @@ export interface CacheStats {
   misses: number
   /** Background regenerations started after a stale hit. */
   revalidations: number
-  /** Generations that threw, and background regenerations whose response could not be cached. */
+  /**
+   * Generations that threw or did not settle within lockTimeoutMs, and background regenerations
+   * whose response could not be cached.
+   */
   errors: number
   entries: number
   bytes: number
@@ -31,6 +34,18 @@ export type Outcome =
 
 /** How long a key whose response could not be shared skips single-flight (Varnish hit-for-miss). */
 const passMs = 5000
+
+/**
+ * A generation in flight for one key. Once it is lockTimeoutMs old it stops holding the key
+ * (nginx `proxy_cache_lock_age`): its waiters answer on their own, and the next request starts a
+ * generation of its own, since a handler that never settles would otherwise hold the key for good.
+ */
+interface Flight {
+  readonly outcome: Promise<Outcome>
+  /** Resolves `'timeout'` when the flight is lockTimeoutMs old (never, once it settled). */
+  readonly expiry: Promise<'timeout'>
+  expired: boolean
+}
 
 export interface ResponseCacheOptions {
   store: CacheStore
@@ -114,7 +129,8 @@ export class ResponseCache {
   readonly log: Logger
   readonly #cacheControl: boolean
   readonly #stats = { hits: 0, stale: 0, misses: 0, revalidations: 0, errors: 0 }
-  readonly #inflight = new Map<string, Promise<Outcome>>()
+  /** The latest flight of each key, until it settles or a newer one replaces it once it expired. */
+  readonly #inflight = new Map<string, Flight>()
   /** Requests waiting on each in-flight generation. */
   readonly #waiters = new Map<string, number>()
   /** Keys whose last generation was unstorable: skip single-flight until then (hit-for-miss). */
@@ -125,7 +141,7 @@ export class ResponseCache {
   /** Bumped by every invalidation; a generation that started before one does not store. */
   #epoch = 0
   readonly #tagEpochs = new Map<string, number>()
-  /** Keys whose background regeneration was given up on, with the epoch then: it must not store late. */
+  /** Keys whose expired flight another generation replaced, with the epoch then: it must not store late. */
   readonly #abandonedAt = new Map<string, number>()
 
   constructor (options: ResponseCacheOptions) {
@@ -187,32 +203,55 @@ export class ResponseCache {
   epoch (): number { return this.#epoch }
 
   /**
-   * Run `generate` for `key` unless a run is already in flight, in which case wait for it — at
-   * most `lockTimeoutMs`, after which `undefined` tells the caller to answer on its own.
-   * Errors reach the leader and every waiter; nothing is stored for them.
+   * Run `generate` for `key` unless a run is already in flight, in which case wait for it: until
+   * it settles or turns lockTimeoutMs old, whichever comes first; `undefined` then tells the caller
+   * to answer on its own. Errors reach the leader and every waiter; nothing is stored for them.
    */
   async singleFlight (key: string, generate: () => Promise<Outcome>): Promise<{ outcome: Outcome | undefined, leader: boolean }> {
     const running = this.#inflight.get(key)
-    if (running !== undefined) {
-      const timer = timeout(this.lockTimeoutMs)
-      this.#waiters.set(key, (this.#waiters.get(key) ?? 0) + 1)
-      try {
-        const result = await Promise.race([running, timer.promise])
-        return { outcome: result === 'timeout' ? undefined : result, leader: false }
-      } finally {
-        timer.cancel()
-        const left = (this.#waiters.get(key) ?? 1) - 1
-        if (left === 0) this.#waiters.delete(key)
-        else this.#waiters.set(key, left)
-      }
-    }
-    const flight = this.#run(key, generate)
-    this.#inflight.set(key, flight)
+    if (running !== undefined && !running.expired) return { outcome: await this.#wait(key, running), leader: false }
+    const flight = this.#start(key, generate, () => {
+      this.log.warn({ key, lockTimeoutMs: this.lockTimeoutMs }, 'cache generation still running after lockTimeoutMs: its waiters answer on their own, and the next request generates the key again')
+    })
+    return { outcome: await flight.outcome, leader: true }
+  }
+
+  /** Wait for another request's flight, counted in `waiting(key)` meanwhile. */
+  async #wait (key: string, flight: Flight): Promise<Outcome | undefined> {
+    this.#waiters.set(key, (this.#waiters.get(key) ?? 0) + 1)
     try {
-      return { outcome: await flight, leader: true }
+      const result = await Promise.race([flight.outcome, flight.expiry])
+      return result === 'timeout' ? undefined : result
     } finally {
+      const left = (this.#waiters.get(key) ?? 1) - 1
+      if (left === 0) this.#waiters.delete(key)
+      else this.#waiters.set(key, left)
+    }
+  }
+
+  /**
+   * Start the flight of `key`. It replaces an expired one, whose result, should it still come,
+   * must not overwrite what this newer generation makes. The key is freed when the flight settles.
+   */
+  #start (key: string, generate: () => Promise<Outcome>, onExpired: () => void): Flight {
+    if (this.#inflight.has(key)) {
+      this.#abandonedAt.set(key, ++this.#epoch)
+      boundMap(this.#abandonedAt)
+    }
+    const timer = timeout(this.lockTimeoutMs)
+    const flight: Flight = { outcome: this.#run(key, generate), expiry: timer.promise, expired: false }
+    this.#inflight.set(key, flight)
+    timer.promise.then(() => {
+      flight.expired = true
+      this.#stats.errors++
+      onExpired()
+    })
+    const settled = (): void => {
+      timer.cancel()
       if (this.#inflight.get(key) === flight) this.#inflight.delete(key)
     }
+    flight.outcome.then(settled, settled)
+    return flight
   }
 
   async #run (key: string, generate: () => Promise<Outcome>): Promise<Outcome> {
@@ -231,42 +270,38 @@ export class ResponseCache {
 
   /**
    * After a stale hit: regenerate once in the background. Concurrent stale hits and misses join
-   * the same flight; a failure keeps the stale entry, is logged, and waits `retryAfterMs`.
+   * the same flight; a failure keeps the stale entry, is logged, and waits `retryAfterMs`. A
+   * regeneration that does not settle within lockTimeoutMs is a failure too: its flight expires
+   * as any does, and the path is regenerated again after `retryAfterMs`.
    */
   revalidateInBackground (key: string, generate: () => Promise<Outcome>, retryAfterMs: Milliseconds): void {
-    if (this.#inflight.has(key)) return
+    const running = this.#inflight.get(key)
+    if (running !== undefined && !running.expired) return
     const retryAt = this.#retryAt.get(key)
     if (retryAt !== undefined && this.now() < retryAt) return
     this.#stats.revalidations++
-    const settled = this.singleFlight(key, generate)
-    const flight = this.#inflight.get(key)
-    // Bounded as a waiter's wait is: a handler that never settles must not hold the key's flight
-    // forever, or the path would never be regenerated again.
-    const bound = timeout(this.lockTimeoutMs)
-    Promise.race([settled, bound.promise]).then((result) => {
-      bound.cancel()
-      if (result === 'timeout') {
-        this.#abandon(key, flight)
-        this.#stats.errors++
-        this.log.error({ key, lockTimeoutMs: this.lockTimeoutMs }, 'background revalidation did not settle within lockTimeoutMs; serving the stale entry')
-        this.#retryAt.set(key, this.now() + retryAfterMs)
-        boundMap(this.#retryAt)
-        return
-      }
-      const { outcome } = result
-      if (outcome !== undefined && outcome.kind === 'pass') {
+    const flight = this.#start(key, generate, () => {
+      this.log.error({ key, lockTimeoutMs: this.lockTimeoutMs }, 'background revalidation did not settle within lockTimeoutMs; serving the stale entry')
+      this.#retryLater(key, retryAfterMs)
+    })
+    flight.outcome.then((outcome) => {
+      if (flight.expired) return // counted and logged when it expired
+      if (outcome.kind === 'pass') {
         this.#stats.errors++
         this.log.warn({ key, reason: outcome.reason }, 'background revalidation produced a response that cannot be cached; serving the stale entry')
-        this.#retryAt.set(key, this.now() + retryAfterMs)
+        this.#retryLater(key, retryAfterMs)
       } else {
         this.#retryAt.delete(key)
       }
     }, (error: unknown) => {
-      bound.cancel()
       this.log.error({ err: error, key }, 'background revalidation failed; serving the stale entry')
-      this.#retryAt.set(key, this.now() + retryAfterMs)
-      boundMap(this.#retryAt)
+      this.#retryLater(key, retryAfterMs)
     })
+  }
+
+  #retryLater (key: string, retryAfterMs: Milliseconds): void {
+    this.#retryAt.set(key, this.now() + retryAfterMs)
+    boundMap(this.#retryAt)
   }
 
   /**
@@ -326,13 +361,6 @@ export class ResponseCache {
     } finally {
       timer.cancel()
     }
-  }
-
-  /** Give up on a key's flight: the next request may start another, and this one never stores. */
-  #abandon (key: string, flight: Promise<Outcome> | undefined): void {
-    if (this.#inflight.get(key) === flight) this.#inflight.delete(key)
-    this.#abandonedAt.set(key, ++this.#epoch)
-    boundMap(this.#abandonedAt)
   }
 
   #invalidatedSince (tags: string[], epoch: number): boolean {
