@@ -27,10 +27,12 @@ export interface CacheStats {
 /**
  * What one generation produced: an entry every waiter can be answered from (normally also
  * stored), or a response only its own request may get (`pass`: private, not 200, too large...).
+ * A `capturing` pass is a streamed body still being copied for the cache: the capture, not the
+ * generation, decides whether the key is marked uncacheable (see `ResponseCache.capturing`).
  */
 export type Outcome =
   | { kind: 'entry', entry: CacheEntry, stored: boolean }
-  | { kind: 'pass', parts: ResponseParts, reason: string }
+  | { kind: 'pass', parts: ResponseParts, reason: string, capturing?: true }
 
 /** How long a key whose response could not be shared skips single-flight (Varnish hit-for-miss). */
 const passMs = 5000
@@ -196,6 +198,28 @@ export class ResponseCache {
     return false
   }
 
+  #markPass (key: string): Milliseconds {
+    const until = this.now() + passMs
+    this.#passUntil.set(key, until)
+    boundMap(this.#passUntil)
+    return until
+  }
+
+  /**
+   * Mark `key` while a copy of a streamed generation is captured beside its client's stream:
+   * meanwhile requests for the key answer on their own rather than each capture a copy. A copy
+   * that is stored clears the mark; one the route made unstorable (too large, never ending,
+   * errored) leaves it, as hit-for-miss.
+   * @returns what to call when the capture ends because its client left: that says nothing of
+   *   the route, so the mark goes and the next request generates the key again
+   */
+  capturing (key: string): () => void {
+    const until = this.#markPass(key)
+    return () => {
+      if (this.#passUntil.get(key) === until) this.#passUntil.delete(key)
+    }
+  }
+
   /** How many requests wait for the generation of `key` now. */
   waiting (key: string): number { return this.#waiters.get(key) ?? 0 }
 
@@ -257,10 +281,7 @@ export class ResponseCache {
   async #run (key: string, generate: () => Promise<Outcome>): Promise<Outcome> {
     try {
       const outcome = await generate()
-      if (outcome.kind === 'pass') {
-        this.#passUntil.set(key, this.now() + passMs)
-        boundMap(this.#passUntil)
-      }
+      if (outcome.kind === 'pass' && outcome.capturing !== true) this.#markPass(key)
       return outcome
     } catch (error) {
       this.#stats.errors++
