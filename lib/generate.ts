@@ -60,17 +60,17 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
   stop?.addEventListener('abort', onStop, { once: true })
   try {
     for (;;) {
-      if (stopped()) return 'stopped'
+      if (stopped()) break
       const read = await Promise.race([reader.read(), deadline.promise])
-      if (read === 'timeout') break
-      if (stopped()) return 'stopped'
+      if (read === 'timeout' || stopped()) break
       if (read.done) return Buffer.concat(chunks, size)
       chunks.push(read.value)
       size += read.value.byteLength
       if (size > limit) break
     }
+    // Also when `stop` aborted before the first read: its listener never ran then.
     reader.cancel().catch(() => {})
-    return 'exceeded'
+    return stopped() ? 'stopped' : 'exceeded'
   } finally {
     deadline.cancel()
     stop?.removeEventListener('abort', onStop)

@@ -70,6 +70,22 @@ export async function GET (request) {
   }))
 }
 `,
+    'late/route.js': `export async function GET (request) {
+  const state = ${ref}
+  request.signal.addEventListener('abort', () => { state.lateLeft = true })
+  state.lateWaiting = true
+  await state.gates.late.promise
+  let n = 0
+  return new Response(new ReadableStream({
+    async pull (controller) {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      state.latePulled = ++n
+      controller.enqueue(new TextEncoder().encode('tick ' + n + '\\n'))
+    },
+    cancel () { state.lateCancelled = true }
+  }))
+}
+`,
     'shared/route.js': `export async function GET (request) {
   const state = ${ref}
   const n = state.shared = (state.shared ?? 0) + 1
@@ -176,6 +192,19 @@ for (const host of hosts) {
       const hit = await server.fetch('/left')
       t.same([hit.headers.get('x-nextjs-cache'), await hit.text()], ['HIT', `left ${runs + 1};whole`], 'its copy was stored')
       t.equal(state.left, runs + 1, 'one run')
+    })
+
+    t.test('a client that leaves before its cached route returns a never-ending stream: the producer is cancelled at its first chunks', async (t) => {
+      state.gates.late = createGate()
+      const connection = await connect(server.port)
+      connection.get('/late')
+      await waitFor(() => state.lateWaiting === true)
+      connection.destroy()
+      await waitFor(() => state.lateLeft === true)
+      state.gates.late.release()
+      await waitFor(() => state.lateCancelled === true)
+      t.ok(state.latePulled === undefined || state.latePulled <= 2, `the producer stopped at once (pulled ${state.latePulled ?? 0}), not when the capture's time ran out`)
+      await stillServes(t, server)
     })
 
     t.test('the leader of a generation leaves: the others still get the answer, and it is stored', async (t) => {
