@@ -64,8 +64,8 @@ for (const host of hosts) {
       const first = server.fetch('/hang', { signal: leader.signal }).catch(() => 'aborted')
       await waitFor(() => state.counts.hang === 1)
       const waiters = await Promise.all(Array.from({ length: 6 }, () => get(server, '/hang')))
-      t.ok(waiters.every((w) => w.status === 200 && /^hang [2-9]$/.test(w.body)), 'every waiter got an answer of its own run')
-      t.equal(new Set(waiters.map((w) => w.body)).size, 6, 'each its own run, none lost')
+      // A waiter sent after the hung run turned lockTimeoutMs old may share a new run instead.
+      t.ok(waiters.every((w) => w.status === 200 && /^hang [2-9]$/.test(w.body)), 'every waiter got an answer, none the hung run\'s')
       leader.abort()
       t.equal(await first, 'aborted')
       await stillServes(t, server)
