@@ -41,13 +41,16 @@ function canonicalRequestSource (request: HostRequest, path: string): HostReques
   }
 }
 
+/** Why a capture gave up: its client left (`stopped`), or the body outgrew its bytes or time. */
+type GaveUp = 'stopped' | 'exceeded'
+
 /**
  * Read a stream into one Buffer for the cache, giving up (and cancelling it) past `limit` bytes,
  * past `deadlineMs`, or when `stop` aborts: a capture must not keep a stream that never ends
  * (server-sent events) running, nor one whose client has left.
- * @returns undefined when given up; rejects when the stream errors
+ * @returns the body, or why it was given up; rejects when the stream errors
  */
-async function captureStream (stream: ReadableStream<Uint8Array>, limit: number, deadlineMs: number, stop?: AbortSignal): Promise<Buffer | undefined> {
+async function captureStream (stream: ReadableStream<Uint8Array>, limit: number, deadlineMs: number, stop?: AbortSignal): Promise<Buffer | GaveUp> {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -57,17 +60,17 @@ async function captureStream (stream: ReadableStream<Uint8Array>, limit: number,
   stop?.addEventListener('abort', onStop, { once: true })
   try {
     for (;;) {
-      if (stopped()) return undefined
+      if (stopped()) break
       const read = await Promise.race([reader.read(), deadline.promise])
-      if (read === 'timeout') break
-      if (stopped()) return undefined
+      if (read === 'timeout' || stopped()) break
       if (read.done) return Buffer.concat(chunks, size)
       chunks.push(read.value)
       size += read.value.byteLength
       if (size > limit) break
     }
+    // Also when `stop` aborted before the first read: its listener never ran then.
     reader.cancel().catch(() => {})
-    return undefined
+    return stopped() ? 'stopped' : 'exceeded'
   } finally {
     deadline.cancel()
     stop?.removeEventListener('abort', onStop)
@@ -170,7 +173,7 @@ async function keep (gen: Generation, { response, store }: Invocation, release: 
   if (stream === undefined) return route.cache.save(key, parts, tags, revalidate, epoch)
   if (gen.source !== undefined) return streamAndCapture(gen, parts, stream, tags, revalidate, release)
   const bytes = await captureStream(stream, route.cache.maxEntryBytes, route.cache.lockTimeoutMs)
-  if (bytes === undefined) return { kind: 'pass', parts: { ...parts, body: null }, reason: 'streamed body not complete within maxEntryBytes and lockTimeoutMs' }
+  if (typeof bytes === 'string') return { kind: 'pass', parts: { ...parts, body: null }, reason: 'streamed body not complete within maxEntryBytes and lockTimeoutMs' }
   if (gen.reason !== undefined) {
     route.markDynamic(gen.reason)
     return { kind: 'pass', parts: { ...parts, body: bytes }, reason: `dynamic (${gen.reason})` }
@@ -183,18 +186,21 @@ async function keep (gen: Generation, { response, store }: Invocation, release: 
  * never ends) and capture a copy on the side; a copy that completes within maxEntryBytes is stored
  * for later requests. Waiters meanwhile answer on their own. The copy is bounded in time as a
  * generation without a client is, and cancelled with the client's: once both branches of the tee
- * are cancelled, the producer is too.
+ * are cancelled, the producer is too. A client that leaves is no fault of the route's: the key is
+ * not marked uncacheable for it (see `ResponseCache.capturing`).
  */
 function streamAndCapture (gen: Generation, parts: ResponseParts, stream: ReadableStream<Uint8Array>, tags: string[], revalidate: number | false, release: () => void): Outcome {
   const { route, key, epoch, reply } = gen
   const [toClient, toCache] = stream.tee()
   const stop = reply === undefined ? undefined : closedEarly(reply)
+  const clientLeft = route.cache.capturing(key)
   captureStream(toCache, route.cache.maxEntryBytes, route.cache.lockTimeoutMs, stop).then(async (bytes): Promise<void> => {
     // The stream may have read per-request data while it ran: then the route is dynamic.
     if (gen.reason !== undefined) route.markDynamic(gen.reason)
-    else if (bytes !== undefined) await route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
+    else if (bytes === 'stopped') clientLeft()
+    else if (bytes !== 'exceeded') await route.cache.save(key, { ...parts, body: bytes }, tags, revalidate, epoch)
   }).catch(() => {}) // the client's copy of the stream reports the error
     .finally(release)
   gen.releaseLater = true
-  return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed' }
+  return { kind: 'pass', parts: { ...parts, body: toClient }, reason: 'streamed', capturing: true }
 }

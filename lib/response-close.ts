@@ -18,13 +18,16 @@ export function releaseWhenSent (reply: HostReply, pending: PromiseLike<unknown>
 
 /**
  * Aborts when the client's response closes before it was written whole (the client left), unless
- * `keep()` says the work is still wanted then.
+ * `keep()` says the work is still wanted then. A response already closed counts at once: its
+ * client may leave while the handler runs, before anything asks, and its 'close' event is past.
  */
 export function closedEarly (reply: HostReply, keep?: () => boolean): AbortSignal {
   const controller = new AbortController()
   const res = reply.raw
-  res.once('close', () => {
+  const onClose = (): void => {
     if (!res.writableFinished && keep?.() !== true) controller.abort()
-  })
+  }
+  if (res.destroyed) onClose()
+  else res.once('close', onClose)
   return controller.signal
 }

@@ -13,12 +13,12 @@ export interface ClusterFlight {
 
 /**
  * Generate `key` once across every instance sharing the store: the instance that gets the key's
- * lock generates; the others wait for the entry it stores and answer from it. A background
- * regeneration waits half as long, so that giving up still fits its own lockTimeoutMs bound.
+ * lock generates; the others wait for the entry it stores and answer from it, for half of
+ * lockTimeoutMs, so that generating on their own after giving up still fits the flight's bound.
  * The lock is a coordination hint, never a dependency: a store that cannot lock (down, slow)
  * or a holder that stores nothing in time leaves this instance generating on its own.
  */
-export async function sharedGeneration (flight: ClusterFlight, key: string, generate: () => Promise<Outcome>, background: boolean): Promise<Outcome> {
+export async function sharedGeneration (flight: ClusterFlight, key: string, generate: () => Promise<Outcome>): Promise<Outcome> {
   const lock = await tryLock(flight, key)
   if (lock === undefined) return await generate()
   if (lock.acquired) {
@@ -28,7 +28,7 @@ export async function sharedGeneration (flight: ClusterFlight, key: string, gene
       lock.release().catch(() => {})
     }
   }
-  const entry = await lock.wait(background ? flight.lockTimeoutMs / 2 : flight.lockTimeoutMs)
+  const entry = await lock.wait(flight.lockTimeoutMs / 2)
   if (entry !== undefined) return { kind: 'entry', entry, stored: true, elsewhere: true }
   return await generate()
 }

@@ -11,9 +11,15 @@ function noop (): void {}
  */
 function writeStream (stream: ReadableStream<Uint8Array>, res: ServerResponse): void {
   const reader = stream.getReader()
-  res.once('close', () => {
+  const cancelIfLeft = (): void => {
     if (!res.writableFinished) reader.cancel().catch(noop)
-  })
+  }
+  // A client may leave while the handler runs: its response's 'close' event is then past.
+  if (res.destroyed) {
+    cancelIfLeft()
+    return
+  }
+  res.once('close', cancelIfLeft)
   const pump = (): void => {
     reader.read().then(({ done, value }) => {
       if (res.destroyed) return

@@ -55,6 +55,37 @@ export async function GET (request) {
   }))
 }
 `,
+    'left/route.js': `export function GET () {
+  const state = ${ref}
+  const n = state.left = (state.left ?? 0) + 1
+  let step = 0
+  return new Response(new ReadableStream({
+    async pull (controller) {
+      step++
+      if (step === 1) return controller.enqueue(new TextEncoder().encode('left ' + n + ';'))
+      if (step === 2) { await state.gates.left?.promise; return controller.enqueue(new TextEncoder().encode('whole')) }
+      controller.close()
+    },
+    cancel () { state.leftCancelled = n }
+  }))
+}
+`,
+    'late/route.js': `export async function GET (request) {
+  const state = ${ref}
+  request.signal.addEventListener('abort', () => { state.lateLeft = true })
+  state.lateWaiting = true
+  await state.gates.late.promise
+  let n = 0
+  return new Response(new ReadableStream({
+    async pull (controller) {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      state.latePulled = ++n
+      controller.enqueue(new TextEncoder().encode('tick ' + n + '\\n'))
+    },
+    cancel () { state.lateCancelled = true }
+  }))
+}
+`,
     'shared/route.js': `export async function GET (request) {
   const state = ${ref}
   const n = state.shared = (state.shared ?? 0) + 1
@@ -138,8 +169,42 @@ for (const host of hosts) {
       t.not(next.headers.get('x-nextjs-cache'), 'HIT', 'not the copy of the client that left')
       const again = await server.fetch('/two-parts')
       t.match(await again.text(), /^part one of run \d+;part two$/, 'and the one after too')
-      // (Finding, adversarial-findings branch: for 5 s after the client left, the path is not
-      // cached at all — the streamed generation marked it uncacheable before the capture ended.)
+    })
+
+    t.test('a client that leaves a streamed cacheable GET does not make the path uncacheable: the next request generates and stores it', async (t) => {
+      for (let i = 0; i < 2; i++) {
+        state.gates.left = createGate()
+        const connection = await connect(server.port)
+        connection.get('/left')
+        t.equal((await connection.readHead()).status, 200)
+        while (!connection.buffer.includes('left ')) await connection.waitForData()
+        connection.destroy()
+        await waitFor(() => state.leftCancelled === state.left)
+        t.pass(`client ${i + 1} left: the producer was cancelled`)
+        state.gates.left.release()
+        state.gates.left = undefined
+      }
+      const runs = state.left
+      const next = await server.fetch('/left')
+      t.equal(await next.text(), `left ${runs + 1};whole`, 'the next request ran the route')
+      t.equal(next.headers.get('cache-status'), 'fastify-route-handlers; fwd=uri-miss; detail=streamed', 'as a generation of the cache, not as a key marked uncacheable')
+      await settle()
+      const hit = await server.fetch('/left')
+      t.same([hit.headers.get('x-nextjs-cache'), await hit.text()], ['HIT', `left ${runs + 1};whole`], 'its copy was stored')
+      t.equal(state.left, runs + 1, 'one run')
+    })
+
+    t.test('a client that leaves before its cached route returns a never-ending stream: the producer is cancelled at its first chunks', async (t) => {
+      state.gates.late = createGate()
+      const connection = await connect(server.port)
+      connection.get('/late')
+      await waitFor(() => state.lateWaiting === true)
+      connection.destroy()
+      await waitFor(() => state.lateLeft === true)
+      state.gates.late.release()
+      await waitFor(() => state.lateCancelled === true)
+      t.ok(state.latePulled === undefined || state.latePulled <= 2, `the producer stopped at once (pulled ${state.latePulled ?? 0}), not when the capture's time ran out`)
+      await stillServes(t, server)
     })
 
     t.test('the leader of a generation leaves: the others still get the answer, and it is stored', async (t) => {

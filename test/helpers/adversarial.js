@@ -16,13 +16,15 @@ const okRoute = "export const dynamic = 'force-dynamic'\nexport function GET () 
 
 /**
  * Start `host` on a real socket with `files` (plus `/ok`), outside dev, no prerender, closed when
- * `t` ends. `logs` holds every line logged at warn or above ({ level, msg, err }), on every host.
+ * `t` ends. `trustProxy` is the host's own proxy trust: Fastify's `trustProxy`, Express's
+ * `trust proxy` setting (node:http has none). `logs` holds every line logged at warn or above ({ level, msg, err }), on every host.
  * `closeRoutes` closes what the plugin or adapter holds (Fastify: the app; the others: the handler).
  * @returns {Promise<ReturnType<typeof clientFor> & { stats: () => object, logs: object[], received: () => number, close: () => Promise<void>, closeRoutes: () => Promise<void> }>}
  */
 export async function start (t, host, files, options = {}) {
   const dir = makeApp(t, { 'ok/route.js': okRoute, ...files })
-  const { bodyLimit, ...rest } = options
+  const { bodyLimit, trustProxy, ...rest } = options
+  if (trustProxy !== undefined && host === 'node') throw new Error('node:http has no proxy trust setting')
   const all = { dir, dev: false, prerender: false, loader: 'native', ...rest }
   const logs = []
   let server
@@ -39,7 +41,7 @@ export async function start (t, host, files, options = {}) {
         done()
       }
     })
-    const app = Fastify({ logger: { level: 'warn', stream }, ...(bodyLimit === undefined ? {} : { bodyLimit }) })
+    const app = Fastify({ logger: { level: 'warn', stream }, ...(bodyLimit === undefined ? {} : { bodyLimit }), ...(trustProxy === undefined ? {} : { trustProxy }) })
     await app.register(routeHandlers, all)
     await app.listen({ port: 0, host: '127.0.0.1' })
     server = app.server
@@ -55,6 +57,7 @@ export async function start (t, host, files, options = {}) {
       const { routeHandlers: expressRouteHandlers } = await import('../../dist/express/index.js')
       handle = await expressRouteHandlers(hostOptions)
       const app = express()
+      if (trustProxy !== undefined) app.set('trust proxy', trustProxy)
       app.use(handle)
       server = http.createServer(app)
     } else {
