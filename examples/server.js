@@ -3,6 +3,7 @@
 import Fastify from 'fastify'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from 'fastify-route-handlers'
+import { redisStore } from 'fastify-route-handlers/redis'
 
 export async function buildApp (options = {}) {
   const app = Fastify({ logger: options.logger ?? true })
@@ -12,7 +13,9 @@ export async function buildApp (options = {}) {
     dir: fileURLToPath(new URL('./app', import.meta.url)),
     // The example shows production behaviour (the response cache) unless NODE_ENV=development,
     // which behaves like `next dev`: nothing cached, 5xx bodies keep their message.
-    dev: options.dev ?? process.env.NODE_ENV === 'development'
+    dev: options.dev ?? process.env.NODE_ENV === 'development',
+    // With REDIS_URL, every instance started this way shares one cache (docs/redis.md).
+    cache: process.env.REDIS_URL === undefined ? {} : { store: redisStore({ url: process.env.REDIS_URL }) }
   })
   return app
 }
