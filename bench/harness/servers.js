@@ -35,6 +35,10 @@ export const allServers = [
   { name: 'plugin new Response', file: 'plugin.js', env: { BENCH_STYLE: 'response-text' }, only: JSON_SCENARIOS, routeFiles: true },
   // The same route files imported by Node alone (loader: 'native') rather than through tsx.
   { name: 'plugin native loader', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_LOADER: 'native' }, routeFiles: true },
+  // The Redis store (a redis-server on the load generator's core): hits from its local level,
+  // and with no local level, every hit a round trip to Redis.
+  { name: 'plugin redis', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_REDIS: 'local' }, only: [HIT], routeFiles: true },
+  { name: 'plugin redis remote', file: 'plugin.js', env: { BENCH_STYLE: 'next', BENCH_REDIS: 'remote' }, only: [HIT], routeFiles: true },
   // Plain Express, against plain Fastify; and the same route files through the Express adapter,
   // against plain Express, the framework its users would otherwise write the routes in.
   { name: 'express', file: 'express.js' },

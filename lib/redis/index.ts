@@ -8,6 +8,7 @@ import { FRH_ERR_CACHE_STORE_INVALID } from '../errors.js'
 import type { MemoryStoreOptions } from '../cache/memory-store.js'
 import { RedisStore } from './store.js'
 
+/** Options of `redisStore`: key prefix, timeouts, the local level's bounds and the TTLs in Redis. */
 export interface RedisStoreOptions {
   /** Prefix of every key and channel; instances share a cache when they share it. Use a hash tag (`'{frh}:'`) on Redis Cluster. @default 'frh:' */
   prefix?: string
@@ -23,6 +24,7 @@ export interface RedisStoreOptions {
   retryMs?: number
 }
 
+/** How the store reaches Redis: a URL it connects to (and closes), or an ioredis client the app keeps. */
 export type RedisStoreConnection = { url: string } | { client: Redis }
 
 const defaults = {
