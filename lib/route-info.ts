@@ -68,7 +68,7 @@ export function unansweredMethods (module: RouteModule): HttpMethod[] {
 export function cacheInfo (policy: RoutePolicy, cached: Pick<CachedRoute, 'dynamicReason' | 'ranStatic'> | undefined): RouteCacheInfo {
   const { dynamic, revalidate } = policy.config
   if (!policy.cacheable) {
-    if (dynamic === 'force-dynamic') return { mode: 'force-dynamic', reason: policy.reason, verified: true }
+    if (dynamic === 'force-dynamic') return { mode: 'force-dynamic', verified: true }
     return { mode: 'dynamic', reason: policy.reason, verified: true }
   }
   if (cached?.dynamicReason !== undefined) return { mode: 'dynamic', reason: `used \`${cached.dynamicReason}\``, verified: true }

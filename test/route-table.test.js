@@ -31,7 +31,7 @@ function checkTable (t, routes, prefix = '') {
   t.same(table['/static'], { path: '/static', urls: [prefix + '/static'], methods: ['GET', 'HEAD', 'OPTIONS'], file: 'static/route.js', cache: { mode: 'static', revalidate: false, verified: true } })
   t.same(table['/hourly'].cache, { mode: 'revalidate', revalidate: 3600, verified: true })
   t.same(table['/reads'].cache, { mode: 'dynamic', reason: 'used `request.headers`', verified: true }, 'the first dynamic read, found by the prerender')
-  t.same(table['/forced'].cache, { mode: 'force-dynamic', reason: "dynamic = 'force-dynamic'", verified: true })
+  t.same(table['/forced'].cache, { mode: 'force-dynamic', verified: true })
   t.same(table['/frozen'].cache, { mode: 'force-static', revalidate: false, verified: true })
   t.same(table['/strict'].cache, { mode: 'error', revalidate: false, verified: true })
   t.same(table['/post-only'], { path: '/post-only', urls: [prefix + '/post-only'], methods: ['OPTIONS', 'POST'], file: 'post-only/route.js', cache: { mode: 'dynamic', reason: 'no GET export', verified: true } })
