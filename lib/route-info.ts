@@ -15,6 +15,7 @@ import { HTTP_METHODS, type HttpMethod, type RouteModule } from './load-module.j
  */
 export type RouteCacheMode = 'static' | 'revalidate' | 'dynamic' | 'force-static' | 'force-dynamic' | 'error'
 
+/** The cache column of a route: its mode, freshness, why it is dynamic, and whether a run confirmed it. */
 export interface RouteCacheInfo {
   mode: RouteCacheMode
   /** Seconds of freshness of a cached route; `false`: until invalidated. Absent when not cached. */
