@@ -165,6 +165,7 @@ async function keep (gen: Generation, { response, store }: Invocation, release: 
     }
     return { kind: 'pass', parts, reason: `dynamic (${gen.reason})` }
   }
+  route.ranStatic = true
   // A route built from cached data expires with its earliest data and answers to its tags.
   const tags = store?.dataTags === undefined ? route.tagsFor(path) : [...route.tagsFor(path), ...store.dataTags]
   const own = route.policy.config.revalidate

@@ -3,6 +3,7 @@ import { plugin } from './fastify/plugin.js'
 export default plugin
 export { plugin as routeHandlers }
 export type { RouteHandlersCache } from './cache-introspection.js'
+export type { RouteHandlersRoutes, RouteInfo, RouteCacheInfo, RouteCacheMode } from './route-info.js'
 export type { RouteHandlersOptions, CacheOptions } from './options.js'
 export type { ModuleLoader } from './load-module.js'
 export type { ParamsOf, RouteContext, RouteHandler } from './handle.js'

@@ -10,6 +10,7 @@ import { HTTP_METHODS, findTsconfig, loadRouteModule, type Diagnostic, type Rout
 import type { ResolvedOptions } from './options.js'
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import type { RequestEnv } from './request.js'
+import { answeredMethods, cacheInfo, formatRouteTable, sortRoutes, type RouteInfo } from './route-info.js'
 import type { RouteRuntime } from './route-state.js'
 import { catchAllTrailingSlash } from './trailing-slash.js'
 
@@ -64,6 +65,10 @@ export interface Registration {
   readonly log: Logger
   /** `after()` work of its handlers not finished yet; `close()` waits for it. */
   readonly afterWork: Set<Promise<unknown>>
+  /** The routes it serves, with the host's URLs, in the order they were registered. */
+  readonly listed: ListedRoute[]
+  /** The route table as it stands now: cache modes include what runs have shown so far. */
+  routes (): RouteInfo[]
   /** Wait for pending `after()` work, then stop the registration's caches and give back the fetch wrapper. */
   close (): Promise<void>
 }
@@ -77,6 +82,7 @@ export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log:
   // Also without a cache (dev): the wrapper serves `fetch()` of `file:` URLs under `dir`.
   const releaseFetch = opts.fetchCache ? installFetchCache() : undefined
   const afterWork = new Set<Promise<unknown>>()
+  const listed: ListedRoute[] = []
   let closing: Promise<void> | undefined
   return {
     opts,
@@ -85,6 +91,8 @@ export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log:
     dataCache,
     log,
     afterWork,
+    listed,
+    routes: () => sortRoutes(listed.map(routeInfo)),
     close () {
       closing ??= (async () => {
         // after() work may start more after() work: wait until none is left.
@@ -174,6 +182,32 @@ async function staticPaths (module: RouteModule, pattern: RoutePattern, generate
 function fetchDefaultOf (config: SegmentConfig): 'force-cache' | 'no-store' {
   if (config.fetchCache !== undefined) return config.fetchCache.endsWith('no-store') ? 'no-store' : 'force-cache'
   return config.dynamic === 'force-dynamic' || config.revalidate === 0 ? 'no-store' : 'force-cache'
+}
+
+/** A served route and the URL patterns its host matches, prefix included. */
+export interface ListedRoute {
+  readonly prepared: PreparedRoute
+  readonly urls: string[]
+}
+
+/** One row of the route table, read now: a route turns dynamic at its first per-request read. */
+export function routeInfo ({ prepared, urls }: ListedRoute): RouteInfo {
+  const { loaded, policy, cached, routeFile } = prepared
+  const info: RouteInfo = {
+    path: loaded.pattern.display,
+    urls,
+    methods: answeredMethods(loaded.module),
+    file: routeFile,
+    cache: cacheInfo(policy, cached)
+  }
+  if (loaded.failure !== undefined) info.error = loaded.failure.message
+  return info
+}
+
+/** The route table at info level, one line per route, columns aligned for a human reader. */
+export function logRouteTable (log: Logger, routes: RouteInfo[]): void {
+  const lines = formatRouteTable(routes)
+  routes.forEach((route, index) => log.info({ route }, lines[index]))
 }
 
 /** Renders a route's paths into the cache until a deadline: one per route that wants it. */

@@ -2,7 +2,7 @@
 // types, and their options are the plugin's plus the hosts' own.
 import express from 'express'
 import { createServer } from 'node:http'
-import { routeHandlers, type ExpressRouteHandlers, type ExpressRouteHandlersOptions, type Logger } from 'fastify-route-handlers/express'
+import { routeHandlers, type ExpressRouteHandlers, type ExpressRouteHandlersOptions, type Logger, type RouteInfo } from 'fastify-route-handlers/express'
 import { createHandler, type NodeHandler, type NodeHostOptions } from 'fastify-route-handlers/node'
 import type { CacheStats } from 'fastify-route-handlers'
 
@@ -30,3 +30,9 @@ const nodeOptions: NodeHostOptions = { dir: 'app', fetchCache: false }
 void nodeOptions
 // @ts-expect-error logger needs info, warn and error
 await createHandler({ dir: 'app', logger: { info () {} } })
+
+// The route table on both hosts: the same rows as app.routeHandlers.routes() on Fastify.
+const expressRoutes: RouteInfo[] = router.routes()
+const nodeRoutes: RouteInfo[] = handle.routes()
+const methods: Array<'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'DELETE' | 'PATCH'> = nodeRoutes[0]!.methods
+void [expressRoutes, methods]

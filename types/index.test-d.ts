@@ -1,7 +1,7 @@
 // Type tests for the public API: compiled with `tsc --noEmit` (npm run test:types).
 // Lines marked @ts-expect-error must fail to compile; the rest must compile.
 import Fastify from 'fastify'
-import routeHandlers, { type ModuleLoader, type ParamsOf, type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
+import routeHandlers, { type RouteInfo, type RouteCacheMode, type ModuleLoader, type ParamsOf, type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
 import { NextResponse, NextRequest, type Params } from 'fastify-route-handlers/server'
 import { cookies, headers } from 'fastify-route-handlers/headers'
 import { notFound, permanentRedirect, redirect } from 'fastify-route-handlers/navigation'
@@ -174,3 +174,19 @@ const exact: ParamsOf<'/a/[x]/b/[...y]'> = { x: '1', y: ['2'] }
 // @ts-expect-error a catch-all is an array
 const wrong: ParamsOf<'/a/[...y]'> = { y: 'z' }
 void [none, exact, wrong]
+
+// The route table: app.routeHandlers.routes(), beside app.routeHandlersCache.
+const table: RouteInfo[] = app.routeHandlers.routes()
+const first = table[0]!
+const row: { path: string, urls: string[], file: string, methods: string[] } = first
+void row
+const mode: RouteCacheMode = first.cache.mode
+const verified: boolean = first.cache.verified
+const revalidate: number | false | undefined = first.cache.revalidate
+const reason: string | undefined = first.cache.reason
+void [mode, verified, revalidate, reason]
+// @ts-expect-error a cache mode is one of the known ones
+const badMode: RouteCacheMode = 'sometimes'
+void badMode
+// @ts-expect-error the table is read-only data, routes() takes no argument
+app.routeHandlers.routes('/api')

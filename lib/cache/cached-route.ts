@@ -11,6 +11,8 @@ import { cacheKey, implicitTags, type ResponseCache } from './response-cache.js'
 export class CachedRoute {
   /** Set by the first generation that read per-request data; from then on the route is dynamic. */
   dynamicReason: string | undefined
+  /** Set by the first generation that finished without a per-request read: the route table's `verified`. */
+  ranStatic = false
   readonly retryAfterFailureMs: number
 
   constructor (

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RouteHandlersCache } from '../cache-introspection.js'
+import type { RouteInfo } from '../route-info.js'
 import { sendError } from '../node/errors.js'
 import { answer, createNodeRoutes } from '../node/host.js'
 import type { NodeHostOptions } from '../node/options.js'
@@ -12,6 +13,8 @@ export interface ExpressRouteHandlers {
   close (): Promise<void>
   /** Response cache counters. */
   readonly cache: RouteHandlersCache
+  /** The route table, sorted by path: URL, methods, file and cache mode of each route file. */
+  routes (): RouteInfo[]
 }
 
 interface Layer { handle?: { length: number } }
@@ -45,8 +48,10 @@ export async function routeHandlers (options: NodeHostOptions): Promise<ExpressR
   } as ExpressRouteHandlers
   Object.defineProperty(router, 'cache', { value: routes.cache, enumerable: true })
   router.close = () => routes.close()
+  router.routes = () => routes.routes()
   return router
 }
 
 export type { NodeHostOptions as ExpressRouteHandlersOptions } from '../node/options.js'
 export type { Logger } from '../host.js'
+export type { RouteInfo, RouteCacheInfo, RouteCacheMode } from '../route-info.js'

@@ -3,15 +3,17 @@ import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply,
 import fp from 'fastify-plugin'
 import type { CacheStats, ResponseCache } from '../cache/response-cache.js'
 import { jsonSyntaxError } from '../errors.js'
-import { createRoute } from '../handle.js'
+import { createRoute, type HostHandler } from '../handle.js'
 import { HTTP_METHODS } from '../load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
 import type { RequestEnv } from '../request.js'
-import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
+import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
+import { answeredMethods, sortRoutes, unansweredMethods, type RouteHandlersRoutes } from '../route-info.js'
+import { answerUnrouted, notFoundRouter, type UnroutedEntry } from './unrouted.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 
@@ -19,6 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Response cache introspection of every `fastify-route-handlers` registration on this app. */
     routeHandlersCache: RouteHandlersCache
+    /** The route table of every `fastify-route-handlers` registration on this app. */
+    routeHandlers: RouteHandlersRoutes
   }
 }
 
@@ -84,16 +88,41 @@ function fileLogger (fastify: FastifyInstance, routeFile: string): FastifyInstan
   }
 }
 
-/** One real Fastify route per URL of the file, plus the 308 for the other trailing-slash form. */
-function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, opts: ResolvedOptions, ignoreTrailingSlash: boolean, hasLogger: boolean): ((path: string) => Promise<unknown>) | undefined {
-  const { routeFile, loaded: { pattern, config } } = prepared
-  const childLoggerFactory = hasLogger ? fileLogger(fastify, routeFile) : undefined
+/** How a registration's routes are registered: the same for every file of it. */
+interface RouteSetup {
+  opts: ResolvedOptions
+  ignoreTrailingSlash: boolean
+  hasLogger: boolean
+  /** Fastify's not-found router, when this Fastify has the one the plugin knows. */
+  notFound: ReturnType<typeof notFoundRouter>
+  /** What the not-found path answers for the registration's URLs: other methods, other slash forms. */
+  unrouted: UnroutedEntry[]
+}
+
+function trailingSlashHandler (withSlash: boolean): HostHandler {
+  return function trailingSlashRedirect (request, reply) {
+    sendTrailingSlashRedirect(reply, redirectTarget(request.raw.url ?? '/', withSlash))
+    return undefined
+  }
+}
+
+/**
+ * One real Fastify route per URL of the file, for the methods it answers, so `printRoutes()`
+ * lists what the file serves. The other methods (405) and the other trailing-slash form (308)
+ * are answered from the not-found path (`unrouted.ts`), or, on a Fastify whose not-found router
+ * is not the known one, by routes of their own.
+ */
+function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup: RouteSetup): ((path: string) => Promise<unknown>) | undefined {
+  const { routeFile, loaded: { pattern, config, module } } = prepared
+  const { opts, ignoreTrailingSlash, notFound } = setup
+  const childLoggerFactory = setup.hasLogger ? fileLogger(fastify, routeFile) : undefined
+  const answered = answeredMethods(module)
+  const unanswered = unansweredMethods(module)
   let render: ((path: string) => Promise<unknown>) | undefined
   for (const url of pattern.urls) {
     const { handler, prerender } = createRoute(prepared.runtimeFor(url, ignoreTrailingSlash))
     render ??= prerender
     const routeOptions = {
-      method: routeMethods,
       handler: handler as unknown as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined,
       config: { routeFile },
       ...(childLoggerFactory === undefined ? {} : { childLoggerFactory }),
@@ -101,18 +130,18 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, opts:
       ...(config.maxDuration === undefined ? {} : { handlerTimeout: Math.ceil(config.maxDuration * 1000) })
     }
     const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
-    fastify.route({ ...routeOptions, url: canonical })
+    const redirect = trailingSlashHandler(withSlash)
+    if (notFound === undefined) {
+      fastify.route({ ...routeOptions, method: routeMethods, url: canonical })
+      if (other !== undefined) fastify.route({ method: routeMethods, url: other, config: { routeFile }, handler: redirect as never })
+      continue
+    }
+    fastify.route({ ...routeOptions, method: answered, url: canonical })
+    // Fastify also answers `/v1/` for a prefix's `/` route: the 405s cover both forms.
+    const forms = canonical === '/' && fastify.prefix !== '' ? [fastify.prefix, fastify.prefix + '/'] : [fastify.prefix + canonical]
+    if (unanswered.length > 0) for (const form of forms) setup.unrouted.push({ url: form, methods: unanswered, handler })
     // Next.js answers the other form of a URL with a 308 to the canonical one.
-    if (other === undefined) continue
-    fastify.route({
-      method: routeMethods,
-      url: other,
-      config: { routeFile },
-      handler: function trailingSlashRedirect (request: FastifyRequest, reply: FastifyReply) {
-        sendTrailingSlashRedirect(reply, redirectTarget(request.raw.url ?? '/', withSlash))
-        return reply
-      }
-    })
+    if (other !== undefined) setup.unrouted.push({ url: fastify.prefix + other, methods: [...HTTP_METHODS], handler: redirect })
   }
   return render
 }
@@ -131,11 +160,13 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   const registration = createRegistration(opts, fastifyEnv(fastify), fastify.log)
   // With logging off, Fastify skips child loggers entirely; only add ours when there is a logger.
   const hasLogger = fastify.log.child({}) !== fastify.log
+  const setup: RouteSetup = { opts, ignoreTrailingSlash, hasLogger, notFound: notFoundRouter(fastify), unrouted: [] }
   const prerenders: PrerenderTask[] = []
   try {
     for (const route of loaded) {
       const prepared = await prepareRoute(registration, route, 'Fastify')
-      const render = registerRoute(fastify, prepared, opts, ignoreTrailingSlash, hasLogger)
+      const render = registerRoute(fastify, prepared, setup)
+      registration.listed.push({ prepared, urls: route.pattern.urls.map((url) => hostUrl(fastify.prefix, url)) })
       const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
       if (task !== undefined) prerenders.push(task)
     }
@@ -151,13 +182,20 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
     registrations.splice(registrations.indexOf(registration), 1)
     await registration.close()
   })
-  if (prerenders.length === 0) return
+  if (setup.notFound !== undefined) answerUnrouted(fastify, setup.notFound, setup.unrouted)
   // Bounded within Fastify's `pluginTimeout`, which would otherwise fail `ready()`.
   const pluginTimeout = fastify.initialConfig.pluginTimeout ?? 10_000
   const budgetMs = pluginTimeout > 0 ? pluginTimeout / 2 : 60_000
-  fastify.addHook('onReady', async function routeHandlersPrerender () {
-    await runPrerenders(prerenders, budgetMs)
+  fastify.addHook('onReady', async function routeHandlersReady () {
+    if (prerenders.length > 0) await runPrerenders(prerenders, budgetMs)
+    // Logged after the prerender, which shows the routes that read the request.
+    if (hasLogger) logRouteTable(fastify.log, registration.routes())
   })
+}
+
+/** The URL a prefixed route has on Fastify: `/v1` for the `/` route under `/v1`. */
+function hostUrl (prefix: string, url: string): string {
+  return url === '/' && prefix !== '' ? prefix : prefix + url
 }
 
 /**
@@ -198,6 +236,10 @@ async function routeHandlers (fastify: FastifyInstance, options: RouteHandlersOp
       stats: () => sumStats(registrations.map((registration) => registration.cache).filter((cache): cache is ResponseCache => cache !== undefined))
     }
     fastify.decorate('routeHandlersCache', introspection)
+    const table: RouteHandlersRoutes = {
+      routes: () => sortRoutes(registrations.flatMap((registration) => registration.routes()))
+    }
+    fastify.decorate('routeHandlers', table)
   }
   const { registrations } = fastify.routeHandlersCache as RouteHandlersCache & { registrations: Registration[] }
   await fastify.register(routeHandlersScope, {

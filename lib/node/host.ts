@@ -8,8 +8,9 @@ import { normalizeOptions, type ResolvedOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
 import type { RequestEnv } from '../request.js'
+import type { RouteInfo } from '../route-info.js'
 import { RouteTable, type TableEntry } from '../route-table.js'
-import { createRegistration, loadRoutes, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type Registration } from '../routes.js'
+import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { NodeReply } from './reply.js'
 import { consoleLogger, normalizeNodeOptions, type NodeHostOptions } from './options.js'
@@ -20,6 +21,8 @@ export interface NodeRoutes {
   readonly log: Logger
   readonly table: RouteTable
   readonly cache: RouteHandlersCache
+  /** The route table; empty once closed. */
+  routes (): RouteInfo[]
   close (): Promise<void>
 }
 
@@ -62,12 +65,15 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
   }
   try {
     const table = await buildTable(registration, loaded, hostName, log)
+    // Logged after the prerender, which shows the routes that read the request.
+    logRouteTable(log, registration.routes())
     return {
       opts,
       log,
       table,
       // A closed router counts nothing: its cache is gone.
       cache: { stats: () => sumStats(registration.cache === undefined || closed !== undefined ? [] : [registration.cache]) },
+      routes: () => closed === undefined ? registration.routes() : [],
       close
     }
   } catch (error) {
@@ -84,6 +90,7 @@ async function buildTable (registration: Registration, loaded: LoadedRoute[], ho
   const prerenders: PrerenderTask[] = []
   for (const route of loaded) {
     const prepared = await prepareRoute(registration, route, hostName)
+    registration.listed.push({ prepared, urls: route.pattern.urls })
     let render: ((path: string) => Promise<unknown>) | undefined
     const file = prepared.routeFile
     const maxDuration = route.config.maxDuration

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RouteHandlersCache } from '../cache-introspection.js'
+import type { RouteInfo } from '../route-info.js'
 import { answer, createNodeRoutes } from './host.js'
 import { sendError } from './errors.js'
 import type { NodeHostOptions } from './options.js'
@@ -12,6 +13,8 @@ export interface NodeHandler {
   close (): Promise<void>
   /** Response cache counters. */
   readonly cache: RouteHandlersCache
+  /** The route table, sorted by path: URL, methods, file and cache mode of each route file. */
+  routes (): RouteInfo[]
 }
 
 function notFoundAnswer (res: ServerResponse): void {
@@ -37,8 +40,10 @@ export async function createHandler (options: NodeHostOptions): Promise<NodeHand
   } as NodeHandler
   Object.defineProperty(handle, 'cache', { value: routes.cache, enumerable: true })
   handle.close = () => routes.close()
+  handle.routes = () => routes.routes()
   return handle
 }
 
 export type { NodeHostOptions } from './options.js'
 export type { Logger } from '../host.js'
+export type { RouteInfo, RouteCacheInfo, RouteCacheMode } from '../route-info.js'

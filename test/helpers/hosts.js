@@ -106,11 +106,12 @@ function dechunk (bytes) {
  * @param {'fastify' | 'express' | 'node'} host
  * @param {object} options the options every host takes (dir, dev, cache, ...)
  * @param {import('tap').Test} t
- * @returns {Promise<{ url: string, port: number, fetch: Function, raw: Function, stats: () => object, received: () => number }>}
+ * @returns {Promise<{ url: string, port: number, fetch: Function, raw: Function, stats: () => object, routes: () => object[], received: () => number }>}
  */
 export async function startHost (host, options, t) {
   let server
   let stats
+  let routes
   if (host === 'fastify') {
     const { bodyLimit, ...pluginOptions } = options
     const app = Fastify(bodyLimit === undefined ? {} : { bodyLimit })
@@ -119,6 +120,7 @@ export async function startHost (host, options, t) {
     await app.listen({ port: 0, host: '127.0.0.1' })
     server = app.server
     stats = () => app.routeHandlersCache.stats()
+    routes = () => app.routeHandlers.routes()
   } else if (host === 'express') {
     const { routeHandlers: expressRouteHandlers } = await import('../../dist/express/index.js')
     const router = await expressRouteHandlers(options)
@@ -131,6 +133,7 @@ export async function startHost (host, options, t) {
     })
     await listen(server)
     stats = () => router.cache.stats()
+    routes = () => router.routes()
   } else if (host === 'node') {
     const { createHandler } = await import('../../dist/node/index.js')
     const handle = await createHandler(options)
@@ -141,12 +144,13 @@ export async function startHost (host, options, t) {
     })
     await listen(server)
     stats = () => handle.cache.stats()
+    routes = () => handle.routes()
   } else {
     throw new Error(`unknown host '${host}'`)
   }
   let received = 0
   server.on('request', () => { received++ })
-  return { ...clientFor(server.address().port), stats, received: () => received }
+  return { ...clientFor(server.address().port), stats, routes, received: () => received }
 }
 
 /** Yield to the event loop a few times, so work started by a request can finish. */
