@@ -1,12 +1,13 @@
 // `npm run soak`: a bounded run of mixed traffic over the example app, on loopback only, on Fastify
-// (examples/server.js) and then Express (examples/express/server.js), each with a small extra app
+// (examples/server.js), Express (examples/express/server.js), then Fastify again with the Redis
+// store (a redis-server of its own; skipped with a note when none is installed), each with a small extra app
 // (bench/soak-app: cached streams, a never-ending stream, revalidate = 1, a slow route) under /soak.
 // Traffic: hits, misses, background revalidations, POSTs, client aborts mid-wait and mid-stream.
 // It fails (exit 1) if the server's RSS grows past a bound, if any answer is a 5xx (no fixture
 // asks for one), or if any body belongs to another URL. One summary line per run.
-// SOAK_SECONDS (default 120) is the whole run, split between the two hosts; SOAK_RSS_MB (default
+// SOAK_SECONDS (default 120) is the whole run, split between the profiles; SOAK_RSS_MB (default
 // 96) the growth allowed between the end of the warm-up and the end of the run.
-import { fork } from 'node:child_process'
+import { fork, spawnSync } from 'node:child_process'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 
@@ -15,11 +16,12 @@ const soakApp = fileURLToPath(new URL('./soak-app', import.meta.url))
 /** The child: one host on 127.0.0.1, its port and RSS told to the parent over IPC. */
 async function serve (host) {
   let port
-  if (host === 'fastify') {
+  if (host === 'fastify' || host === 'fastify+redis') {
+    const cache = host === 'fastify' ? {} : await redisCache()
     const { buildApp } = await import('../examples/server.js')
     const { default: routeHandlers } = await import('../dist/index.js')
     const app = await buildApp({ logger: false, dev: false })
-    await app.register(routeHandlers, { dir: soakApp, dev: false, prerender: false, prefix: '/soak' })
+    await app.register(routeHandlers, { dir: soakApp, dev: false, prerender: false, prefix: '/soak', cache })
     await app.listen({ port: 0, host: '127.0.0.1' })
     port = app.server.address().port
   } else {
@@ -38,6 +40,14 @@ async function serve (host) {
     }
   })
   process.send({ port })
+}
+
+/** The Redis profile: a redis-server for this child (gone with it); examples/server.js reads REDIS_URL. */
+async function redisCache () {
+  const { startRedisChild } = await import('./servers/redis-child.js')
+  const { redisStore } = await import('../dist/redis/index.js')
+  process.env.REDIS_URL = await startRedisChild()
+  return { store: redisStore({ url: process.env.REDIS_URL }) }
 }
 
 /** One request: status and body, or 'aborted' when `abortAfter` (ms, or 'first-byte') cut it. */
@@ -140,8 +150,11 @@ async function run (host, seconds) {
 async function main () {
   const total = Number(process.env.SOAK_SECONDS ?? 120)
   const boundMb = Number(process.env.SOAK_RSS_MB ?? 96)
+  const hosts = ['fastify', 'express']
+  if (spawnSync('redis-server', ['--version']).status === 0) hosts.push('fastify+redis')
+  else console.error('soak: redis-server is not installed; the Redis profile is skipped')
   const results = []
-  for (const host of ['fastify', 'express']) results.push(await run(host, Math.max(2, total / 2)))
+  for (const host of hosts) results.push(await run(host, Math.max(2, total / hosts.length)))
   let failed = false
   const parts = results.map(({ host, seconds, counts, failures, growthMb, rssEndMb }) => {
     const overBound = growthMb > boundMb
