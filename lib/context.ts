@@ -3,6 +3,7 @@ import type { MutableRequestCookies } from './cookies.js'
 import { FRH_ERR_CONTEXT_MISSING } from './errors.js'
 import type { HostReply, Logger } from './host.js'
 import type { RouteRequest } from './request.js'
+import { FrameRequestStorage, hasAsyncContextFrame } from './frame-storage.js'
 import { RequestStorage } from './request-storage.js'
 
 /** What code inside a route handler's async call tree can reach: `cookies()`, `headers()`. */
@@ -58,7 +59,7 @@ export interface AfterQueue {
 }
 
 interface SharedContext {
-  storage: RequestStorage<RequestStore>
+  storage: RequestStorage<RequestStore> | FrameRequestStorage<RequestStore>
   /** True once a module that needs the store (`/headers`) was loaded. */
   enabled: boolean
   /** Store work not finished: handlers in flight, the bodies they stream, generations. */
@@ -85,7 +86,16 @@ interface SharedContext {
 // this package, must see the same storage as the plugin that runs the handler.
 const kSharedContext = Symbol.for('fastify-route-handlers.context')
 const globals = globalThis as unknown as Record<symbol, SharedContext | undefined>
-export const sharedContext: SharedContext = globals[kSharedContext] ??= { storage: new RequestStorage(), enabled: false }
+export const sharedContext: SharedContext = globals[kSharedContext] ??= { storage: newStorage(), enabled: false }
+
+/**
+ * Node's AsyncLocalStorage where it runs on AsyncContextFrame (no async hook); elsewhere the
+ * hook-based RequestStorage, which keeps the hook off while no handler needs it.
+ * docs/performance.md has the measurements on Node 24 and 22.
+ */
+function newStorage (): SharedContext['storage'] {
+  return hasAsyncContextFrame() ? new FrameRequestStorage() : new RequestStorage()
+}
 
 /**
  * Mark the per-request store as needed by every handler. Called when

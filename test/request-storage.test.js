@@ -1,10 +1,16 @@
-// RequestStorage, the request store's async context: every scenario runs against it and against
-// Node's AsyncLocalStorage, whose behaviour it must match; runSynchronous is checked on its own.
+// RequestStorage and FrameRequestStorage, the request store's async context (the first on async
+// hooks, the second on AsyncLocalStorage where it runs on AsyncContextFrame): every scenario runs
+// against both and against Node's AsyncLocalStorage, whose behaviour they must match;
+// runSynchronous is checked on its own.
 import t from 'tap'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { EventEmitter } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RequestStorage } from '../dist/request-storage.js'
+import { FrameRequestStorage, hasAsyncContextFrame } from '../dist/frame-storage.js'
+import { sharedContext } from '../dist/context.js'
+
+const storages = { RequestStorage, FrameRequestStorage }
 
 /** Each scenario returns what getStore() saw, in order; both storages must see the same. */
 const scenarios = {
@@ -108,40 +114,50 @@ const scenarios = {
 }
 
 for (const [name, scenario] of Object.entries(scenarios)) {
-  t.test(name, async (t) => {
-    const native = new AsyncLocalStorage()
-    const ours = new RequestStorage()
-    const expected = await scenario(native)
-    const actual = await scenario(ours)
-    native.disable()
-    ours.disable()
-    t.same(actual, expected, `as AsyncLocalStorage: ${JSON.stringify(expected)}`)
+  for (const [kind, Storage] of Object.entries(storages)) {
+    t.test(`${kind}: ${name}`, async (t) => {
+      const native = new AsyncLocalStorage()
+      const ours = new Storage()
+      const expected = await scenario(native)
+      const actual = await scenario(ours)
+      native.disable()
+      ours.disable()
+      t.same(actual, expected, `as AsyncLocalStorage: ${JSON.stringify(expected)}`)
+    })
+  }
+}
+
+for (const [kind, Storage] of Object.entries(storages)) {
+  t.test(`${kind}: run passes the arguments and returns the callback's value`, async (t) => {
+    const storage = new Storage()
+    t.teardown(() => storage.disable())
+    t.equal(storage.run('s', (a, b) => a + b, 2, 3), 5)
+    t.equal(storage.runSynchronous('s', (a, b) => a * b, 2, 3), 6)
+  })
+
+  t.test(`${kind}: runSynchronous: the synchronous part only, unless the storage is on anyway`, async (t) => {
+    const storage = new Storage()
+    t.teardown(() => storage.disable())
+    const seen = await storage.runSynchronous('quick', () => {
+      const now = storage.getStore()
+      return sleep(1).then(() => [now, storage.getStore()])
+    })
+    t.same(seen, ['quick', undefined], 'not on: a continuation has no store')
+    t.equal(storage.enabled, false)
+
+    // Another run has turned it on: continuations made meanwhile do carry the store.
+    await storage.run('tracked', async () => {
+      const inner = await storage.runSynchronous('quick', () => sleep(1).then(() => storage.getStore()))
+      t.equal(inner, 'quick')
+      t.equal(storage.getStore(), 'tracked', 'the tracked run\'s store is back after it')
+    })
+    t.equal(storage.enabled, true)
+    t.equal(storage.getStore(), undefined)
   })
 }
 
-t.test('run passes the arguments and returns the callback\'s value', async (t) => {
-  const storage = new RequestStorage()
-  t.teardown(() => storage.disable())
-  t.equal(storage.run('s', (a, b) => a + b, 2, 3), 5)
-  t.equal(storage.runSynchronous('s', (a, b) => a * b, 2, 3), 6)
-})
-
-t.test('runSynchronous: the synchronous part only, unless the hook is on anyway', async (t) => {
-  const storage = new RequestStorage()
-  t.teardown(() => storage.disable())
-  const seen = await storage.runSynchronous('quick', () => {
-    const now = storage.getStore()
-    return sleep(1).then(() => [now, storage.getStore()])
-  })
-  t.same(seen, ['quick', undefined], 'no hook turned on: a continuation has no store')
-  t.equal(storage.enabled, false)
-
-  // Another run has turned the hook on: continuations made meanwhile do carry the store.
-  await storage.run('tracked', async () => {
-    const inner = await storage.runSynchronous('quick', () => sleep(1).then(() => storage.getStore()))
-    t.equal(inner, 'quick')
-    t.equal(storage.getStore(), 'tracked', 'the tracked run\'s store is back after it')
-  })
-  t.equal(storage.enabled, true)
-  t.equal(storage.getStore(), undefined)
+t.test('the shared store uses AsyncLocalStorage exactly where it runs on AsyncContextFrame', async (t) => {
+  const major = Number(process.versions.node.split('.')[0])
+  t.equal(hasAsyncContextFrame(), major >= 24, `Node ${major}, no flags`)
+  t.type(sharedContext.storage, major >= 24 ? FrameRequestStorage : RequestStorage)
 })

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 const serversDir = fileURLToPath(new URL('../servers/', import.meta.url))
 export const HIT = 'static JSON GET (cache hit)'
 export const STREAM = 'streamed body'
-const JSON_SCENARIOS = ['dynamic JSON GET', 'params + query', 'POST JSON 201']
+const JSON_SCENARIOS = ['dynamic JSON GET', 'async dynamic GET', 'params + query', 'POST JSON 201']
 
 /**
  * `only`: the scenarios a server answers (all when absent). `baseline`: the server its ratios are

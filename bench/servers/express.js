@@ -3,11 +3,12 @@
 import express from 'express'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, announce, buildReport, readCookie, webStream } from '../scenarios.js'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, announce, buildReport, lookupUser, readCookie, webStream } from '../scenarios.js'
 
 const app = express()
 app.get('/api/static', (req, res) => { res.json(STATIC_BODY) })
 app.get('/api/dynamic', (req, res) => { res.json({ user: req.headers['x-user'] ?? null, ok: true }) })
+app.get('/api/async', async (req, res) => { res.json({ user: await lookupUser(req.headers['x-user']), ok: true }) })
 app.get('/api/posts/:id', (req, res) => { res.json({ id: req.params.id, dataField: req.query.dataField ?? null }) })
 // The JSON parser on the one route with a body, as Fastify parses only bodies: a global
 // app.use(express.json()) would also run on every GET row.

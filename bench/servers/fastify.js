@@ -2,7 +2,7 @@
 import Fastify from 'fastify'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, STREAM_CHUNKS, announce, buildReport, readCookie, webStream } from '../scenarios.js'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, STREAM_CHUNKS, announce, buildReport, lookupUser, readCookie, webStream } from '../scenarios.js'
 
 const app = Fastify({ logger: false })
 // BENCH_SAME_BYTES=1: the static route also sends the headers of the plugin's cache hit
@@ -18,6 +18,7 @@ app.get('/api/static', hitHeaders === undefined
     return Buffer.from(JSON.stringify(STATIC_BODY))
   })
 app.get('/api/dynamic', async (request) => ({ user: request.headers['x-user'] ?? null, ok: true }))
+app.get('/api/async', async (request) => ({ user: await lookupUser(request.headers['x-user']), ok: true }))
 app.get('/api/posts/:id', async (request) => ({ id: request.params.id, dataField: request.query.dataField ?? null }))
 app.post('/api/posts', async (request, reply) => {
   reply.code(201)

@@ -2,11 +2,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Hono } from 'hono'
 import { serve } from '@hono/node-server'
-import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, announce, buildReport, readCookie, webStream } from '../scenarios.js'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, announce, buildReport, lookupUser, readCookie, webStream } from '../scenarios.js'
 
 const app = new Hono()
 app.get('/api/static', (c) => c.json(STATIC_BODY))
 app.get('/api/dynamic', (c) => c.json({ user: c.req.header('x-user') ?? null, ok: true }))
+app.get('/api/async', async (c) => c.json({ user: await lookupUser(c.req.header('x-user')), ok: true }))
 app.get('/api/posts/:id', (c) => c.json({ id: c.req.param('id'), dataField: c.req.query('dataField') ?? null }))
 app.post('/api/posts', async (c) => c.json({ id: POST_ID, data: await c.req.json() }, 201))
 app.get('/api/cookie', (c) => {

@@ -1,7 +1,7 @@
 // raw node:http: the upper limit. Hand-written routing, no framework.
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, STREAM_CHUNKS, announce, buildReport, readCookie } from '../scenarios.js'
+import { POST_ID, REPORT_IO_MS, SET_COOKIE, STATIC_BODY, STREAM_CHUNKS, announce, buildReport, lookupUser, readCookie } from '../scenarios.js'
 
 const staticBody = JSON.stringify(STATIC_BODY)
 
@@ -17,6 +17,10 @@ const server = createServer((req, res) => {
   const path = q === -1 ? url : url.slice(0, q)
   if (req.method === 'GET' && path === '/api/static') return json(res, 200, staticBody)
   if (req.method === 'GET' && path === '/api/dynamic') return json(res, 200, { user: req.headers['x-user'] ?? null, ok: true })
+  if (req.method === 'GET' && path === '/api/async') {
+    lookupUser(req.headers['x-user']).then((user) => json(res, 200, { user, ok: true }))
+    return
+  }
   if (req.method === 'GET' && path.startsWith('/api/posts/')) {
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1))
     return json(res, 200, { id: decodeURIComponent(path.slice('/api/posts/'.length)), dataField: query.get('dataField') })
