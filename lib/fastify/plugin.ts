@@ -9,7 +9,10 @@ import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } fro
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
 import type { RequestEnv } from '../request.js'
-import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
+import { startDevReload, type DevReloader } from '../dev-reload.js'
+import type { ModuleGeneration } from '../load-module.js'
+import { buildTable, hostUrl, type TableForm } from '../route-table.js'
+import { createRegistration, firstGeneration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { answeredMethods, sortRoutes, unansweredMethods, type RouteHandlersRoutes } from '../route-info.js'
@@ -151,7 +154,8 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
  * and the pass-through content-type parser and error handler stay local. Load → register → prerender.
  */
 async function routeHandlersScope (fastify: FastifyInstance, { opts, registrations }: { opts: ResolvedOptions, registrations: Registration[] }): Promise<void> {
-  const loaded = await loadRoutes(opts)
+  const first = firstGeneration(opts)
+  const loaded = await loadRoutes(opts, first)
   passBodiesThrough(fastify)
   installErrorHandler(fastify, opts.dev)
 
@@ -162,14 +166,10 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   const hasLogger = fastify.log.child({}) !== fastify.log
   const setup: RouteSetup = { opts, ignoreTrailingSlash, hasLogger, notFound: notFoundRouter(fastify), unrouted: [] }
   const prerenders: PrerenderTask[] = []
+  let reloader: DevReloader | undefined
   try {
-    for (const route of loaded) {
-      const prepared = await prepareRoute(registration, route, 'Fastify')
-      const render = registerRoute(fastify, prepared, setup)
-      registration.listed.push({ prepared, urls: route.pattern.urls.map((url) => hostUrl(fastify.prefix, url)) })
-      const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
-      if (task !== undefined) prerenders.push(task)
-    }
+    if (opts.dev) reloader = await serveDevTable(fastify, registration, loaded, first, ignoreTrailingSlash)
+    else prerenders.push(...await registerRoutes(fastify, registration, loaded, setup))
   } catch (error) {
     // The app may go on without this registration (an `after()` that handles the error): its
     // cache must not stay live, reachable by revalidatePath, nor counted by stats().
@@ -180,6 +180,7 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   registrations.push(registration)
   fastify.addHook('onClose', async function routeHandlersOnClose () {
     registrations.splice(registrations.indexOf(registration), 1)
+    await reloader?.close()
     await registration.close()
   })
   if (setup.notFound !== undefined) answerUnrouted(fastify, setup.notFound, setup.unrouted)
@@ -193,9 +194,47 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   })
 }
 
-/** The URL a prefixed route has on Fastify: `/v1` for the `/` route under `/v1`. */
-function hostUrl (prefix: string, url: string): string {
-  return url === '/' && prefix !== '' ? prefix : prefix + url
+/** Outside dev: one real Fastify route per route file URL. Returns the prerenders to run at ready. */
+async function registerRoutes (fastify: FastifyInstance, registration: Registration, loaded: LoadedRoute[], setup: RouteSetup): Promise<PrerenderTask[]> {
+  const prerenders: PrerenderTask[] = []
+  for (const route of loaded) {
+    const prepared = await prepareRoute(registration, route, 'Fastify')
+    const render = registerRoute(fastify, prepared, setup)
+    registration.listed.push({ prepared, urls: route.pattern.urls.map((url) => hostUrl(fastify.prefix, url)) })
+    const task = setup.opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
+    if (task !== undefined) prerenders.push(task)
+  }
+  return prerenders
+}
+
+/**
+ * In dev: Fastify accepts no route once the app listens, and a reload may add route files, so
+ * the registration is one dispatcher route under its prefix (its `/` and its wildcard) that
+ * matches requests against the core's route table, rebuilt on each reload. What the table does
+ * not match goes to the app's not-found handler; the app's own routes, more specific than a
+ * wildcard, still win. Returns the reloader, for `close()`.
+ */
+async function serveDevTable (fastify: FastifyInstance, registration: Registration, loaded: LoadedRoute[], first: ModuleGeneration, ignoreTrailingSlash: boolean): Promise<DevReloader> {
+  const form: TableForm = { prefix: fastify.prefix, ignoreTrailingSlash, hostName: 'Fastify', redirect: trailingSlashHandler }
+  const built = await buildTable(registration, loaded, form)
+  registration.listed.push(...built.listed)
+  let table = built.table
+  const handler = function routeHandlersDevDispatch (request: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined {
+    const entry = table.find(request.raw.method ?? 'GET', request.raw.url ?? '/')
+    if (entry === undefined) {
+      reply.callNotFound()
+      return undefined
+    }
+    return entry.handler(request, reply)
+  }
+  fastify.route({ method: routeMethods, url: '/', handler })
+  fastify.route({ method: routeMethods, url: '/*', handler })
+  return startDevReload(registration, first, async (reloaded) => {
+    const next = await buildTable(registration, reloaded, form)
+    registration.listed.splice(0, registration.listed.length, ...next.listed)
+    table = next.table
+    logRouteTable(fastify.log, registration.routes())
+  })
 }
 
 /**
