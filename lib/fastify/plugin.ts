@@ -8,6 +8,7 @@ import { HTTP_METHODS } from '../load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
+import type { TimedRequest } from '../host.js'
 import type { RequestEnv } from '../request.js'
 import { startDevReload, type DevReloader } from '../dev-reload.js'
 import type { ModuleGeneration } from '../load-module.js'
@@ -50,6 +51,9 @@ function fastifyEnv (fastify: FastifyInstance): RequestEnv {
     // asked once per route (route-state.ts).
     bodyLimit: (request) => (request as FastifyRequest).routeOptions.bodyLimit,
     timeoutSignal (request) {
+      // In dev the dispatcher times the route itself (`devTimeout`).
+      const timed = (request as Partial<TimedRequest>).timeout
+      if (timed !== undefined) return timed
       const fastifyRequest = request as FastifyRequest
       if ((fastifyRequest.routeOptions.handlerTimeout ?? 0) <= 0) return undefined
       // With a handler timeout (`maxDuration`), Fastify answers 503 on its own.
@@ -194,6 +198,25 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   })
 }
 
+/**
+ * `maxDuration` under the dev dispatcher, as Fastify's `handlerTimeout` answers it on a real
+ * route: past it, the handler's `request.signal` aborts and the request is answered 503 with
+ * `FST_ERR_HANDLER_TIMEOUT`.
+ */
+function devTimeout (seconds: number, request: FastifyRequest, reply: FastifyReply): void {
+  const ms = Math.ceil(seconds * 1000)
+  const controller = new AbortController();
+  (request as unknown as TimedRequest).timeout = controller.signal
+  const timer = setTimeout(() => {
+    if (reply.sent) return
+    // Fastify's own error for it, code and message, so the app handles both paths alike.
+    const error = Object.assign(new Error(`Request timed out after ${ms} ms on route '${request.url}'`), { code: 'FST_ERR_HANDLER_TIMEOUT', statusCode: 503 })
+    controller.abort(error)
+    reply.send(error)
+  }, ms)
+  reply.raw.once('close', () => clearTimeout(timer))
+}
+
 /** Outside dev: one real Fastify route per route file URL. Returns the prerenders to run at ready. */
 async function registerRoutes (fastify: FastifyInstance, registration: Registration, loaded: LoadedRoute[], setup: RouteSetup): Promise<PrerenderTask[]> {
   const prerenders: PrerenderTask[] = []
@@ -225,10 +248,19 @@ async function serveDevTable (fastify: FastifyInstance, registration: Registrati
       reply.callNotFound()
       return undefined
     }
+    if (entry.maxDuration !== undefined) devTimeout(entry.maxDuration, request, reply)
     return entry.handler(request, reply)
   }
-  fastify.route({ method: routeMethods, url: '/', handler })
-  fastify.route({ method: routeMethods, url: '/*', handler })
+  // Every log line of a request names the file that answers it, as a real route's logger does.
+  const parent = fastify.childLoggerFactory
+  const childLoggerFactory: FastifyInstance['childLoggerFactory'] = function routeHandlersDevChildLogger (this: FastifyInstance, logger, bindings, childOptions, rawRequest) {
+    const file = table.find(rawRequest.method ?? 'GET', rawRequest.url ?? '/')?.file
+    const withFile = file === undefined || file === '' ? bindings : Object.assign({}, bindings, { routeFile: file })
+    return parent.call(this, logger, withFile, childOptions, rawRequest)
+  }
+  const logging = fastify.log.child({}) !== fastify.log ? { childLoggerFactory } : {}
+  fastify.route({ method: routeMethods, url: '/', handler, ...logging })
+  fastify.route({ method: routeMethods, url: '/*', handler, ...logging })
   return startDevReload(registration, first, async (reloaded) => {
     const next = await buildTable(registration, reloaded, form)
     registration.listed.splice(0, registration.listed.length, ...next.listed)
