@@ -30,11 +30,11 @@ const badUrlEntry: TableEntry = { handler: badUrl, file: '', maxDuration: undefi
 export class RouteTable {
   readonly #router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
 
-  /** @param ignoreTrailingSlash match `/a/` as `/a`, for a Fastify app that asks for it */
-  constructor (ignoreTrailingSlash = false) {
+  /** @param matching a Fastify app's own router options (trailing and duplicate slashes, case), so the table matches as its router does */
+  constructor (matching: TableMatching = {}) {
     this.#router = FindMyWay({
-      ignoreTrailingSlash,
       caseSensitive: true,
+      ...matching as Record<string, boolean>,
       // A param is as long as the request line allows, as in Next.js and Express.
       maxParamLength: 65_535,
       // With it, find() answers a URL that does not decode with a result whose store is null.
@@ -54,11 +54,16 @@ export class RouteTable {
   }
 }
 
+/** The router options of a Fastify app that decide whether a URL matches. */
+export interface TableMatching { ignoreTrailingSlash?: boolean, ignoreDuplicateSlashes?: boolean, caseSensitive?: boolean, useSemicolonDelimiter?: boolean }
+
 /** How a host puts its routes in a table: the path in front of them, its trailing-slash rule, its redirect. */
 export interface TableForm {
   /** The host's path in front of every route (Fastify's prefix), `''` for none. */
   readonly prefix: string
   readonly ignoreTrailingSlash: boolean
+  /** The host router's other matching options. */
+  readonly matching?: TableMatching
   /** Names the host in log lines. */
   readonly hostName: string
   /** The host's 308 to the other trailing-slash form of a URL. */
@@ -84,7 +89,7 @@ export function hostUrl (prefix: string, url: string): string {
 export async function buildTable (registration: Registration, loaded: LoadedRoute[], form: TableForm): Promise<BuiltTable> {
   const { opts, log } = registration
   const { prefix, ignoreTrailingSlash } = form
-  const table = new RouteTable(ignoreTrailingSlash)
+  const table = new RouteTable({ ...form.matching, ignoreTrailingSlash })
   const listed: ListedRoute[] = []
   const prerenders: PrerenderTask[] = []
   for (const route of loaded) {

@@ -17,7 +17,7 @@ import { createRegistration, firstGeneration, loadRoutes, logRouteTable, prepare
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { answeredMethods, sortRoutes, unansweredMethods, type RouteHandlersRoutes } from '../route-info.js'
-import { answerUnrouted, notFoundRouter, type UnroutedEntry } from './unrouted.js'
+import { answerUnrouted, notFoundRouter, routerOptions, type UnroutedEntry } from './unrouted.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 
@@ -238,7 +238,9 @@ async function registerRoutes (fastify: FastifyInstance, registration: Registrat
  * wildcard, still win. Returns the reloader, for `close()`.
  */
 async function serveDevTable (fastify: FastifyInstance, registration: Registration, loaded: LoadedRoute[], first: ModuleGeneration, ignoreTrailingSlash: boolean): Promise<DevReloader> {
-  const form: TableForm = { prefix: fastify.prefix, ignoreTrailingSlash, hostName: 'Fastify', redirect: trailingSlashHandler }
+  const { ignoreDuplicateSlashes, caseSensitive, useSemicolonDelimiter } = routerOptions(fastify)
+  const matching = { ignoreDuplicateSlashes, caseSensitive, useSemicolonDelimiter }
+  const form: TableForm = { prefix: fastify.prefix, ignoreTrailingSlash, matching, hostName: 'Fastify', redirect: trailingSlashHandler }
   const built = await buildTable(registration, loaded, form)
   registration.listed.push(...built.listed)
   let table = built.table
