@@ -8,7 +8,7 @@
 import { resolve } from 'node:path'
 import { readSegmentConfig, routePolicy, type CachingMode } from './cache/policy.js'
 import { discoverRoutes, type RouteFile } from './discover.js'
-import { findTsconfig, loadRouteModule } from './load-module.js'
+import { findTsconfig, loadRouteModule, moduleGeneration } from './load-module.js'
 import { assertNoConflicts, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import { answeredMethods, cacheInfo, formatRouteTable, sortRoutes, type RouteInfo } from './route-info.js'
 
@@ -65,10 +65,10 @@ async function listRoutes (dir: string, caching: CachingMode): Promise<{ routes:
     failure.message = `cannot read the routes folder '${dir}': ${failure.message}`
     return { routes, errors: [failure] }
   }
-  const tsconfig = findTsconfig(dir)
+  const generation = moduleGeneration(0, 'tsx', findTsconfig(dir))
   for (const { route, pattern } of patternsOf(files, errors)) {
     try {
-      const { module } = await loadRouteModule(route, 'tsx', tsconfig)
+      const { module } = await loadRouteModule(route, generation)
       const policy = routePolicy(module, pattern, readSegmentConfig(module), caching)
       routes.push({ path: pattern.display, urls: pattern.urls, methods: answeredMethods(module), file: route.relative, cache: cacheInfo(policy, undefined) })
     } catch (error) {

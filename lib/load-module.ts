@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { FRH_ERR_MODULE_EXPORT_INVALID, FRH_ERR_MODULE_LOAD } from './errors.js'
 import { beforeRequireHook, sharePackages, wrapRequire } from './package-sharing.js'
 import type { RouteFile } from './discover.js'
@@ -37,9 +37,19 @@ export type ModuleLoader = 'tsx' | 'native'
 const compiledExtensions = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx'])
 
 interface TsxApi { import: (specifier: string, parentURL: string) => Promise<Record<string, unknown>> }
+
+/** One tsx namespace: its scoped import, the files it loaded, and how to switch it off. */
+interface TsxNamespace {
+  readonly api: TsxApi
+  /** Paths of the files the namespace loaded (app modules, and packages it compiled). */
+  readonly imported: Set<string>
+  release (): Promise<void>
+}
+
 // One tsx namespace per TypeScript config, for the life of the process: two route files (or two
 // registrations) that share a config share one instance of each helper they import.
-const tsxApis = new Map<string, Promise<TsxApi>>()
+const tsxApis = new Map<string, Promise<TsxNamespace>>()
+let namespaceCount = 0
 
 /** The `tsconfig.json` (else `jsconfig.json`) nearest to `dir`, walking up, as editors find it. */
 export function findTsconfig (dir: string): string | undefined {
@@ -58,34 +68,88 @@ export function findTsconfig (dir: string): string | undefined {
  * host app without `"type": "module"`, a `.ts` route is compiled to CommonJS and its imports
  * become `require()` calls, which only tsx's CommonJS hook serves.
  */
-function tsxFor (tsconfig: string | undefined): Promise<TsxApi> {
+async function createNamespace (tsconfig: string | undefined): Promise<TsxNamespace> {
+  const namespace = `fastify-route-handlers:${namespaceCount++}`
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  const imported = new Set<string>()
+  beforeRequireHook()
+  const releaseRequire = withTsconfigEnv(tsconfig, () => cjs.register({ namespace }))
+  wrapRequire()
+  const onImport = (url: string): void => {
+    if (url.startsWith('file:')) imported.add(fileURLToPath(url))
+  }
+  const esmApi = esm.register({ namespace, tsconfig: tsconfig ?? false, onImport })
+  const releaseShare = sharePackages()
+  return {
+    api: esmApi as unknown as TsxApi,
+    imported,
+    async release () {
+      releaseShare?.()
+      releaseRequire()
+      await esmApi.unregister()
+    }
+  }
+}
+
+function tsxFor (tsconfig: string | undefined): Promise<TsxNamespace> {
   const key = tsconfig ?? ''
   let api = tsxApis.get(key)
   if (api === undefined) {
-    const namespace = `fastify-route-handlers:${tsxApis.size}`
-    api = Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
-      beforeRequireHook()
-      withTsconfigEnv(tsconfig, () => cjs.register({ namespace }))
-      wrapRequire()
-      const api = esm.register({ namespace, tsconfig: tsconfig ?? false }) as unknown as TsxApi
-      sharePackages()
-      return api
-    })
+    api = createNamespace(tsconfig)
     tsxApis.set(key, api)
   }
   return api
 }
 
 /**
+ * The modules of one load of the route files. Generation 0 is the process-wide namespace of the
+ * config (or Node's own module cache); a dev reload loads through a new generation, because ESM
+ * caches a module by URL for the life of the process: a new URL is the only way to run a changed
+ * file again.
+ * - tsx: a new namespace, so the route files and every app module they import are imported anew.
+ * - native: the route file's URL with `?v=<generation>`; what it imports keeps Node's copy.
+ */
+export interface ModuleGeneration {
+  readonly number: number
+  readonly loader: ModuleLoader
+  readonly tsconfig: string | undefined
+  /** This generation's own namespace (tsx, from generation 1 on). */
+  readonly namespace: Promise<TsxNamespace> | undefined
+}
+
+export function moduleGeneration (number: number, loader: ModuleLoader, tsconfig: string | undefined): ModuleGeneration {
+  const namespace = number > 0 && loader === 'tsx' ? createNamespace(tsconfig) : undefined
+  // A namespace that failed to register is reported by the import that awaits it.
+  namespace?.catch(() => {})
+  return { number, loader, tsconfig, namespace }
+}
+
+/** The files a generation's namespace loaded so far (tsx only; empty with `loader: 'native'`). */
+export async function importedFiles (generation: ModuleGeneration): Promise<Set<string>> {
+  if (generation.loader !== 'tsx') return new Set()
+  return (await (generation.namespace ?? tsxFor(generation.tsconfig))).imported
+}
+
+/**
+ * Switch a replaced generation's hooks off. Its modules stay in memory: Node never unloads an
+ * ES module. Generation 0 is shared with the other registrations of its config and stays.
+ */
+export async function releaseGeneration (generation: ModuleGeneration): Promise<void> {
+  if (generation.namespace === undefined) return
+  const namespace = await generation.namespace.catch(() => undefined)
+  await namespace?.release()
+}
+
+/**
  * tsx's CommonJS hook takes its config only from `TSX_TSCONFIG_PATH`, read once while it
  * registers: set it for that synchronous call alone, then put back what the process had.
  */
-function withTsconfigEnv (tsconfig: string | undefined, register: () => void): void {
+function withTsconfigEnv<T> (tsconfig: string | undefined, register: () => T): T {
   const had = Object.hasOwn(process.env, 'TSX_TSCONFIG_PATH')
   const previous = process.env.TSX_TSCONFIG_PATH
   if (tsconfig !== undefined) process.env.TSX_TSCONFIG_PATH = tsconfig
   try {
-    register()
+    return register()
   } finally {
     if (had) process.env.TSX_TSCONFIG_PATH = previous
     else delete process.env.TSX_TSCONFIG_PATH
@@ -97,10 +161,10 @@ function withTsconfigEnv (tsconfig: string | undefined, register: () => void): v
  * Node that strips types would run a `.ts` route natively but resolve its imports without
  * extensions, `paths` or JSX, so with `'tsx'` every route file goes through tsx.
  */
-async function importModule (route: RouteFile, loader: ModuleLoader, tsconfig: string | undefined): Promise<Record<string, unknown>> {
+async function importModule (route: RouteFile, generation: ModuleGeneration): Promise<Record<string, unknown>> {
   const url = pathToFileURL(route.file).href
-  if (loader === 'native') return import(url)
-  return (await tsxFor(tsconfig)).import(url, import.meta.url)
+  if (generation.loader === 'native') return import(generation.number === 0 ? url : `${url}?v=${generation.number}`)
+  return (await (generation.namespace ?? tsxFor(generation.tsconfig))).api.import(url, import.meta.url)
 }
 
 /** The `next/*` modules this package provides, under the npm alias `next`. */
@@ -133,10 +197,11 @@ function missingSubpath (error: unknown): string | undefined {
  * Import a route file and read its handlers once, at startup.
  * @returns the module, plus Next.js's dev-time diagnostics for exports that will never run
  */
-export async function loadRouteModule (route: RouteFile, loader: ModuleLoader, tsconfig: string | undefined): Promise<{ module: RouteModule, diagnostics: Diagnostic[] }> {
+export async function loadRouteModule (route: RouteFile, generation: ModuleGeneration): Promise<{ module: RouteModule, diagnostics: Diagnostic[] }> {
+  const { loader } = generation
   let exports: Record<string, unknown>
   try {
-    exports = await importModule(route, loader, tsconfig)
+    exports = await importModule(route, generation)
   } catch (error) {
     const reason = missingSubpath(error) ?? (error instanceof Error ? error.message : String(error))
     const hint = loader === 'native' && compiledExtensions.has(extname(route.file))

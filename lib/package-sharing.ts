@@ -162,9 +162,15 @@ export function wrapRequire (): void {
  * Register the hook after each tsx namespace's hooks, so that it runs before them (hooks run
  * last-registered first). In-thread hooks (`registerHooks`, Node 22.15+) run before off-thread
  * ones, so it also precedes a tsx that registered off-thread.
+ * @returns how to remove it, where Node can (in-thread hooks)
  */
-export function sharePackages (): void {
-  const { registerHooks } = nodeModule as { registerHooks?: (hooks: { resolve: typeof resolveSync }) => unknown }
-  if (typeof registerHooks === 'function') registerHooks({ resolve: resolveSync })
-  else nodeModule.register(import.meta.url)
+export function sharePackages (): (() => void) | undefined {
+  const { registerHooks } = nodeModule as { registerHooks?: (hooks: { resolve: typeof resolveSync }) => { deregister (): void } }
+  if (typeof registerHooks === 'function') {
+    const hooks = registerHooks({ resolve: resolveSync })
+    return () => hooks.deregister()
+  }
+  // Off-thread hooks cannot be removed: a released namespace's copy stays, passing its calls on.
+  nodeModule.register(import.meta.url)
+  return undefined
 }

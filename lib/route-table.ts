@@ -1,7 +1,9 @@
 import FindMyWay from 'find-my-way'
 import { FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
-import type { HostHandler } from './handle.js'
+import { createRoute, type HostHandler } from './handle.js'
 import { HTTP_METHODS } from './load-module.js'
+import { prepareRoute, prerenderTask, type ListedRoute, type LoadedRoute, type PrerenderTask, type Registration } from './routes.js'
+import { urlForms } from './trailing-slash.js'
 
 /** A path whose percent-encoding does not decode: 400, as on Fastify, never a 404 or another route. */
 const badUrl: HostHandler = function badUrl () {
@@ -26,14 +28,19 @@ const badUrlEntry: TableEntry = { handler: badUrl, file: '', maxDuration: undefi
  * their own to register one route per file on.
  */
 export class RouteTable {
-  readonly #router = FindMyWay({
-    ignoreTrailingSlash: false,
-    caseSensitive: true,
-    // A param is as long as the request line allows, as in Next.js and Express.
-    maxParamLength: 65_535,
-    // With it, find() answers a URL that does not decode with a result whose store is null.
-    onBadUrl: noop
-  })
+  readonly #router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>
+
+  /** @param matching a Fastify app's own router options (trailing and duplicate slashes, case), so the table matches as its router does */
+  constructor (matching: TableMatching = {}) {
+    this.#router = FindMyWay({
+      caseSensitive: true,
+      ...matching as Record<string, boolean>,
+      // A param is as long as the request line allows, as in Next.js and Express.
+      maxParamLength: 65_535,
+      // With it, find() answers a URL that does not decode with a result whose store is null.
+      onBadUrl: noop
+    })
+  }
 
   add (url: string, entry: TableEntry): void {
     this.#router.on([...HTTP_METHODS], url, noop, entry)
@@ -45,4 +52,63 @@ export class RouteTable {
     if (found === null) return undefined
     return (found.store as TableEntry | null) ?? badUrlEntry
   }
+}
+
+/** The router options of a Fastify app that decide whether a URL matches. */
+export interface TableMatching { ignoreTrailingSlash?: boolean, ignoreDuplicateSlashes?: boolean, caseSensitive?: boolean, useSemicolonDelimiter?: boolean }
+
+/** How a host puts its routes in a table: the path in front of them, its trailing-slash rule, its redirect. */
+export interface TableForm {
+  /** The host's path in front of every route (Fastify's prefix), `''` for none. */
+  readonly prefix: string
+  readonly ignoreTrailingSlash: boolean
+  /** The host router's other matching options. */
+  readonly matching?: TableMatching
+  /** Names the host in log lines. */
+  readonly hostName: string
+  /** The host's 308 to the other trailing-slash form of a URL. */
+  redirect (withSlash: boolean): HostHandler
+}
+
+/** A registration's routes as a table, with the rows `routes()` lists and the prerenders to run. */
+export interface BuiltTable {
+  readonly table: RouteTable
+  readonly listed: ListedRoute[]
+  readonly prerenders: PrerenderTask[]
+}
+
+/** The URL a prefixed route has on its host: `/v1` for the `/` route under `/v1`. */
+export function hostUrl (prefix: string, url: string): string {
+  return url === '/' && prefix !== '' ? prefix : prefix + url
+}
+
+/**
+ * Prepare every loaded route of a registration into one table: the hosts without a router of
+ * their own serve from it, and so does Fastify in dev, where the table is rebuilt on each reload.
+ */
+export async function buildTable (registration: Registration, loaded: LoadedRoute[], form: TableForm): Promise<BuiltTable> {
+  const { opts, log } = registration
+  const { prefix, ignoreTrailingSlash } = form
+  const table = new RouteTable({ ...form.matching, ignoreTrailingSlash })
+  const listed: ListedRoute[] = []
+  const prerenders: PrerenderTask[] = []
+  for (const route of loaded) {
+    const prepared = await prepareRoute(registration, route, form.hostName)
+    listed.push({ prepared, urls: route.pattern.urls.map((url) => hostUrl(prefix, url)) })
+    let render: ((path: string) => Promise<unknown>) | undefined
+    const file = prepared.routeFile
+    const maxDuration = route.config.maxDuration
+    for (const url of route.pattern.urls) {
+      const { handler, prerender } = createRoute(prepared.runtimeFor(url, ignoreTrailingSlash))
+      render ??= prerender
+      const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
+      // A prefix answers its `/` route with and without the slash, as Fastify does.
+      const paths = canonical === '/' && prefix !== '' && !ignoreTrailingSlash ? [prefix, prefix + '/'] : [hostUrl(prefix, canonical)]
+      for (const path of paths) table.add(path, { handler, file, maxDuration })
+      if (other !== undefined) table.add(prefix + other, { handler: form.redirect(withSlash), file, maxDuration: undefined })
+    }
+    const task = opts.prerender && render !== undefined ? prerenderTask(prepared, prefix, render, log) : undefined
+    if (task !== undefined) prerenders.push(task)
+  }
+  return { table, listed, prerenders }
 }

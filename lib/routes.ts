@@ -6,7 +6,7 @@ import { ResponseCache } from './cache/response-cache.js'
 import { discoverRoutes, type RouteFile } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
 import type { Logger } from './host.js'
-import { HTTP_METHODS, findTsconfig, loadRouteModule, type Diagnostic, type RouteModule } from './load-module.js'
+import { HTTP_METHODS, findTsconfig, loadRouteModule, moduleGeneration, type Diagnostic, type ModuleGeneration, type RouteModule } from './load-module.js'
 import type { ResolvedOptions } from './options.js'
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import type { RequestEnv } from './request.js'
@@ -25,16 +25,20 @@ export interface LoadedRoute {
   failure: Error | undefined
 }
 
+/** The first load of a registration's route files: the modules its config shares process-wide. */
+export function firstGeneration (opts: ResolvedOptions): ModuleGeneration {
+  return moduleGeneration(0, opts.loader, opts.loader === 'tsx' ? findTsconfig(opts.dir) : undefined)
+}
+
 /** Find every route file under `dir`, check that no two URLs collide, and load each module. */
-export async function loadRoutes (opts: ResolvedOptions): Promise<LoadedRoute[]> {
+export async function loadRoutes (opts: ResolvedOptions, generation = firstGeneration(opts)): Promise<LoadedRoute[]> {
   const files = await discoverRoutes(opts.dir)
   const patterns = files.map((route) => ({ route, pattern: toRoutePattern(route) }))
   assertNoConflicts(patterns)
-  const tsconfig = opts.loader === 'tsx' ? findTsconfig(opts.dir) : undefined
   const loaded: LoadedRoute[] = []
   for (const entry of patterns) {
     try {
-      const { module, diagnostics } = await loadRouteModule(entry.route, opts.loader, tsconfig)
+      const { module, diagnostics } = await loadRouteModule(entry.route, generation)
       loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module), failure: undefined })
     } catch (error) {
       // Production fails startup; `next dev` keeps serving the rest of the app.
@@ -65,8 +69,10 @@ export interface Registration {
   readonly log: Logger
   /** `after()` work of its handlers not finished yet; `close()` waits for it. */
   readonly afterWork: Set<Promise<unknown>>
-  /** The routes it serves, with the host's URLs, in the order they were registered. */
+  /** The routes it serves, with the host's URLs, in the order they were registered; a dev reload refills it. */
   readonly listed: ListedRoute[]
+  /** In dev, the load error last logged per route file: a reload logs a failure only when it is new. */
+  readonly failures: Map<string, string>
   /** The route table as it stands now: cache modes include what runs have shown so far. */
   routes (): RouteInfo[]
   /** Wait for pending `after()` work, then stop the registration's caches and give back the fetch wrapper. */
@@ -92,6 +98,7 @@ export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log:
     log,
     afterWork,
     listed,
+    failures: new Map(),
     routes: () => sortRoutes(listed.map(routeInfo)),
     close () {
       closing ??= (async () => {
@@ -122,7 +129,7 @@ export async function prepareRoute (registration: Registration, loaded: LoadedRo
   const { opts, env, cache, dataCache, log } = registration
   const { route, pattern, module, diagnostics, config } = loaded
   const routeFile = route.relative
-  if (loaded.failure !== undefined) log.error({ err: loaded.failure, routeFile }, `${loaded.failure.message}; the route answers 500 until the file is fixed and the app restarted`)
+  logFailure(registration, routeFile, loaded.failure)
   if (opts.dev) for (const diagnostic of diagnostics) log.warn({ routeFile }, diagnostic.message)
   for (const name of config.ignored) {
     log.warn({ routeFile }, `'${name}' in ${routeFile} has no effect on a ${hostName} server; it is accepted and ignored`)
@@ -156,6 +163,22 @@ export async function prepareRoute (registration: Registration, loaded: LoadedRo
       }
     }
   }
+}
+
+/**
+ * A file that failed to load is logged once per error: a dev reload caused by another file's
+ * change loads it again with the same error, which the developer has already seen.
+ */
+function logFailure (registration: Registration, routeFile: string, failure: Error | undefined): void {
+  const { failures, log } = registration
+  if (failure === undefined) {
+    failures.delete(routeFile)
+    return
+  }
+  if (failures.get(routeFile) === failure.message) return
+  failures.set(routeFile, failure.message)
+  // Only dev keeps serving after a load error, and dev reloads the file once it changes.
+  log.error({ err: failure, routeFile }, `${failure.message}; the route answers 500 until the file is fixed`)
 }
 
 /** The params sets `generateStaticParams` lists, as canonical paths without the prefix. */

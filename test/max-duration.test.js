@@ -17,7 +17,6 @@ t.test("Next.js's maxDuration becomes the route's Fastify handlerTimeout: a hand
   const quick = await app.inject('/quick')
   t.equal(quick.statusCode, 200)
   t.equal(quick.body, 'in time')
-  t.equal(app.hasRoute({ method: 'GET', url: '/slow' }), true)
 })
 
 t.test('on Express and node:http, maxDuration answers 503 and aborts the handler\'s request.signal', async (t) => {

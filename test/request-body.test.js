@@ -223,7 +223,9 @@ t.test('app-level bodyLimit: 413 for a chunked body that grows over it, and the 
 })
 
 t.test('route-level bodyLimit (set through onRoute) applies to that route only', async (t) => {
+  // Outside dev only: there each file's URL is a real Fastify route (in dev, one dispatcher serves them).
   const { app } = await build(t, {}, {
+    dev: false,
     beforeRegister (app) {
       app.addHook('onRoute', (route) => {
         if (route.url === '/body') route.bodyLimit = 10

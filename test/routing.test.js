@@ -270,7 +270,8 @@ t.test('routes appear in printRoutes() and hasRoute(), beside existing app route
   const app = Fastify()
   t.teardown(() => app.close())
   app.get('/legacy/before', async () => ({ ok: 'before' }))
-  await app.register(routeHandlers, { dir })
+  // Outside dev, one real route per file (in dev one dispatcher serves them: test/hot-reload.test.js).
+  await app.register(routeHandlers, { dir, dev: false })
   app.get('/legacy/after', async () => ({ ok: 'after' }))
   app.post('/items/:other/legacy', async () => 'legacy post')
   await app.ready()

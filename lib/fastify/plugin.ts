@@ -8,12 +8,16 @@ import { HTTP_METHODS } from '../load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
+import type { TimedRequest } from '../host.js'
 import type { RequestEnv } from '../request.js'
-import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
+import { startDevReload, type DevReloader } from '../dev-reload.js'
+import type { ModuleGeneration } from '../load-module.js'
+import { buildTable, hostUrl, type TableForm } from '../route-table.js'
+import { createRegistration, firstGeneration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type PreparedRoute, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { answeredMethods, sortRoutes, unansweredMethods, type RouteHandlersRoutes } from '../route-info.js'
-import { answerUnrouted, notFoundRouter, type UnroutedEntry } from './unrouted.js'
+import { answerUnrouted, notFoundRouter, routerOptions, type UnroutedEntry } from './unrouted.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
 
@@ -47,6 +51,9 @@ function fastifyEnv (fastify: FastifyInstance): RequestEnv {
     // asked once per route (route-state.ts).
     bodyLimit: (request) => (request as FastifyRequest).routeOptions.bodyLimit,
     timeoutSignal (request) {
+      // In dev the dispatcher times the route itself (`devTimeout`).
+      const timed = (request as Partial<TimedRequest>).timeout
+      if (timed !== undefined) return timed
       const fastifyRequest = request as FastifyRequest
       if ((fastifyRequest.routeOptions.handlerTimeout ?? 0) <= 0) return undefined
       // With a handler timeout (`maxDuration`), Fastify answers 503 on its own.
@@ -151,7 +158,8 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
  * and the pass-through content-type parser and error handler stay local. Load → register → prerender.
  */
 async function routeHandlersScope (fastify: FastifyInstance, { opts, registrations }: { opts: ResolvedOptions, registrations: Registration[] }): Promise<void> {
-  const loaded = await loadRoutes(opts)
+  const first = firstGeneration(opts)
+  const loaded = await loadRoutes(opts, first)
   passBodiesThrough(fastify)
   installErrorHandler(fastify, opts.dev)
 
@@ -162,14 +170,10 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   const hasLogger = fastify.log.child({}) !== fastify.log
   const setup: RouteSetup = { opts, ignoreTrailingSlash, hasLogger, notFound: notFoundRouter(fastify), unrouted: [] }
   const prerenders: PrerenderTask[] = []
+  let reloader: DevReloader | undefined
   try {
-    for (const route of loaded) {
-      const prepared = await prepareRoute(registration, route, 'Fastify')
-      const render = registerRoute(fastify, prepared, setup)
-      registration.listed.push({ prepared, urls: route.pattern.urls.map((url) => hostUrl(fastify.prefix, url)) })
-      const task = opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
-      if (task !== undefined) prerenders.push(task)
-    }
+    if (opts.dev) reloader = await serveDevTable(fastify, registration, loaded, first, ignoreTrailingSlash)
+    else prerenders.push(...await registerRoutes(fastify, registration, loaded, setup))
   } catch (error) {
     // The app may go on without this registration (an `after()` that handles the error): its
     // cache must not stay live, reachable by revalidatePath, nor counted by stats().
@@ -180,6 +184,7 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   registrations.push(registration)
   fastify.addHook('onClose', async function routeHandlersOnClose () {
     registrations.splice(registrations.indexOf(registration), 1)
+    await reloader?.close()
     await registration.close()
   })
   if (setup.notFound !== undefined) answerUnrouted(fastify, setup.notFound, setup.unrouted)
@@ -193,9 +198,77 @@ async function routeHandlersScope (fastify: FastifyInstance, { opts, registratio
   })
 }
 
-/** The URL a prefixed route has on Fastify: `/v1` for the `/` route under `/v1`. */
-function hostUrl (prefix: string, url: string): string {
-  return url === '/' && prefix !== '' ? prefix : prefix + url
+/**
+ * `maxDuration` under the dev dispatcher, as Fastify's `handlerTimeout` answers it on a real
+ * route: past it, the handler's `request.signal` aborts and the request is answered 503 with
+ * `FST_ERR_HANDLER_TIMEOUT`.
+ */
+function devTimeout (seconds: number, request: FastifyRequest, reply: FastifyReply): void {
+  const ms = Math.ceil(seconds * 1000)
+  const controller = new AbortController();
+  (request as unknown as TimedRequest).timeout = controller.signal
+  const timer = setTimeout(() => {
+    if (reply.sent) return
+    // Fastify's own error for it, code and message, so the app handles both paths alike.
+    const error = Object.assign(new Error(`Request timed out after ${ms} ms on route '${request.url}'`), { code: 'FST_ERR_HANDLER_TIMEOUT', statusCode: 503 })
+    controller.abort(error)
+    reply.send(error)
+  }, ms)
+  reply.raw.once('close', () => clearTimeout(timer))
+}
+
+/** Outside dev: one real Fastify route per route file URL. Returns the prerenders to run at ready. */
+async function registerRoutes (fastify: FastifyInstance, registration: Registration, loaded: LoadedRoute[], setup: RouteSetup): Promise<PrerenderTask[]> {
+  const prerenders: PrerenderTask[] = []
+  for (const route of loaded) {
+    const prepared = await prepareRoute(registration, route, 'Fastify')
+    const render = registerRoute(fastify, prepared, setup)
+    registration.listed.push({ prepared, urls: route.pattern.urls.map((url) => hostUrl(fastify.prefix, url)) })
+    const task = setup.opts.prerender && render !== undefined ? prerenderTask(prepared, fastify.prefix, render, fastify.log) : undefined
+    if (task !== undefined) prerenders.push(task)
+  }
+  return prerenders
+}
+
+/**
+ * In dev: Fastify accepts no route once the app listens, and a reload may add route files, so
+ * the registration is one dispatcher route under its prefix (its `/` and its wildcard) that
+ * matches requests against the core's route table, rebuilt on each reload. What the table does
+ * not match goes to the app's not-found handler; the app's own routes, more specific than a
+ * wildcard, still win. Returns the reloader, for `close()`.
+ */
+async function serveDevTable (fastify: FastifyInstance, registration: Registration, loaded: LoadedRoute[], first: ModuleGeneration, ignoreTrailingSlash: boolean): Promise<DevReloader> {
+  const { ignoreDuplicateSlashes, caseSensitive, useSemicolonDelimiter } = routerOptions(fastify)
+  const matching = { ignoreDuplicateSlashes, caseSensitive, useSemicolonDelimiter }
+  const form: TableForm = { prefix: fastify.prefix, ignoreTrailingSlash, matching, hostName: 'Fastify', redirect: trailingSlashHandler }
+  const built = await buildTable(registration, loaded, form)
+  registration.listed.push(...built.listed)
+  let table = built.table
+  const handler = function routeHandlersDevDispatch (request: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined {
+    const entry = table.find(request.raw.method ?? 'GET', request.raw.url ?? '/')
+    if (entry === undefined) {
+      reply.callNotFound()
+      return undefined
+    }
+    if (entry.maxDuration !== undefined) devTimeout(entry.maxDuration, request, reply)
+    return entry.handler(request, reply)
+  }
+  // Every log line of a request names the file that answers it, as a real route's logger does.
+  const parent = fastify.childLoggerFactory
+  const childLoggerFactory: FastifyInstance['childLoggerFactory'] = function routeHandlersDevChildLogger (this: FastifyInstance, logger, bindings, childOptions, rawRequest) {
+    const file = table.find(rawRequest.method ?? 'GET', rawRequest.url ?? '/')?.file
+    const withFile = file === undefined || file === '' ? bindings : Object.assign({}, bindings, { routeFile: file })
+    return parent.call(this, logger, withFile, childOptions, rawRequest)
+  }
+  const logging = fastify.log.child({}) !== fastify.log ? { childLoggerFactory } : {}
+  fastify.route({ method: routeMethods, url: '/', handler, ...logging })
+  fastify.route({ method: routeMethods, url: '/*', handler, ...logging })
+  return startDevReload(registration, first, async (reloaded) => {
+    const next = await buildTable(registration, reloaded, form)
+    registration.listed.splice(0, registration.listed.length, ...next.listed)
+    table = next.table
+    logRouteTable(fastify.log, registration.routes())
+  })
 }
 
 /**

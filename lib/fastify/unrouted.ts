@@ -38,7 +38,7 @@ export function notFoundRouter (fastify: FastifyInstance): NotFoundRouter | unde
 }
 
 /** The app's router options that decide whether a URL matches, so the table matches as Fastify does. */
-function routerOptions (fastify: FastifyInstance): FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter: boolean } {
+export function routerOptions (fastify: FastifyInstance): FindMyWay.Config<FindMyWay.HTTPVersion.V1> & { useSemicolonDelimiter: boolean } {
   const config = fastify.initialConfig as typeof fastify.initialConfig & { routerOptions?: Record<string, unknown> }
   const pick = (name: string): unknown => config.routerOptions?.[name] ?? (config as Record<string, unknown>)[name]
   return {

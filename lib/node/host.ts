@@ -2,16 +2,17 @@ import type { ServerResponse } from 'node:http'
 import sjson from 'secure-json-parse'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { FRH_ERR_HANDLER_TIMEOUT, jsonSyntaxError } from '../errors.js'
-import { createRoute, mounted, type HostHandler } from '../handle.js'
+import { mounted, type HostHandler } from '../handle.js'
 import type { HostRequest, Logger, TimedRequest } from '../host.js'
 import { normalizeOptions, type ResolvedOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
 import type { RequestEnv } from '../request.js'
 import type { RouteInfo } from '../route-info.js'
-import { RouteTable, type TableEntry } from '../route-table.js'
-import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type Registration } from '../routes.js'
-import { redirectTarget, urlForms } from '../trailing-slash.js'
+import { buildTable, type RouteTable, type TableEntry, type TableForm } from '../route-table.js'
+import { createRegistration, firstGeneration, loadRoutes, logRouteTable, runPrerenders, type Registration } from '../routes.js'
+import { redirectTarget } from '../trailing-slash.js'
+import { startDevReload, type DevReloader } from '../dev-reload.js'
 import { NodeReply } from './reply.js'
 import { consoleLogger, normalizeNodeOptions, type NodeHostOptions } from './options.js'
 
@@ -19,6 +20,7 @@ import { consoleLogger, normalizeNodeOptions, type NodeHostOptions } from './opt
 export interface NodeRoutes {
   readonly opts: ResolvedOptions
   readonly log: Logger
+  /** The table requests are matched against; a dev reload replaces it. */
   readonly table: RouteTable
   readonly cache: RouteHandlersCache
   /** The route table; empty once closed. */
@@ -55,22 +57,40 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
   const opts = normalizeOptions(rest, new Set(['bodyLimit', 'logger']))
   const log = logger ?? consoleLogger(opts.dev)
   const env: RequestEnv = { basePathSegments: 0, parseJson, bodyLimit: () => bodyLimit, timeoutSignal: (request) => (request as TimedRequest).timeout }
-  const loaded = await loadRoutes(opts)
+  const first = firstGeneration(opts)
+  const loaded = await loadRoutes(opts, first)
   const release = acquireProcessEffects(opts)
   const registration: Registration = createRegistration(opts, env, log)
+  const form: TableForm = { prefix: '', ignoreTrailingSlash: false, hostName, redirect: redirectHandler }
+  let table: RouteTable
+  let reloader: DevReloader | undefined
   let closed: Promise<void> | undefined
   const close = (): Promise<void> => {
-    closed ??= registration.close().finally(release)
+    closed ??= (async () => {
+      await reloader?.close()
+      await registration.close()
+    })().finally(release)
     return closed
   }
   try {
-    const table = await buildTable(registration, loaded, hostName, log)
+    const built = await buildTable(registration, loaded, form)
+    registration.listed.push(...built.listed)
+    if (built.prerenders.length > 0) await runPrerenders(built.prerenders, 5000)
+    table = built.table
     // Logged after the prerender, which shows the routes that read the request.
     logRouteTable(log, registration.routes())
+    if (opts.dev) {
+      reloader = startDevReload(registration, first, async (reloaded) => {
+        const next = await buildTable(registration, reloaded, form)
+        registration.listed.splice(0, registration.listed.length, ...next.listed)
+        table = next.table
+        logRouteTable(log, registration.routes())
+      })
+    }
     return {
       opts,
       log,
-      table,
+      get table () { return table },
       // A closed router counts nothing: its cache is gone.
       cache: { stats: () => sumStats(registration.cache === undefined || closed !== undefined ? [] : [registration.cache]) },
       routes: () => closed === undefined ? registration.routes() : [],
@@ -81,31 +101,6 @@ export async function createNodeRoutes (options: NodeHostOptions, hostName: stri
     await close()
     throw error
   }
-}
-
-/** Prepare every route of a registration into a route table, then prerender. */
-async function buildTable (registration: Registration, loaded: LoadedRoute[], hostName: string, log: Logger): Promise<RouteTable> {
-  const { opts } = registration
-  const table = new RouteTable()
-  const prerenders: PrerenderTask[] = []
-  for (const route of loaded) {
-    const prepared = await prepareRoute(registration, route, hostName)
-    registration.listed.push({ prepared, urls: route.pattern.urls })
-    let render: ((path: string) => Promise<unknown>) | undefined
-    const file = prepared.routeFile
-    const maxDuration = route.config.maxDuration
-    for (const url of route.pattern.urls) {
-      const { handler, prerender } = createRoute(prepared.runtimeFor(url, false))
-      render ??= prerender
-      const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, false)
-      table.add(canonical, { handler, file, maxDuration })
-      if (other !== undefined) table.add(other, { handler: redirectHandler(withSlash), file, maxDuration: undefined })
-    }
-    const task = opts.prerender && render !== undefined ? prerenderTask(prepared, '', render, log) : undefined
-    if (task !== undefined) prerenders.push(task)
-  }
-  if (prerenders.length > 0) await runPrerenders(prerenders, 5000)
-  return table
 }
 
 /**
