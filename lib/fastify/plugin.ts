@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CacheStats, ResponseCache } from '../cache/response-cache.js'
 import { jsonSyntaxError } from '../errors.js'
@@ -13,6 +13,9 @@ import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderT
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { answeredMethods, sortRoutes, unansweredMethods, type RouteHandlersRoutes } from '../route-info.js'
+import type { RouteRuntime } from '../route-state.js'
+import type { RouteSchemas } from '../schema.js'
+import { schemaGroups, schemaHooks } from './schema.js'
 import { answerUnrouted, notFoundRouter, type UnroutedEntry } from './unrouted.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
@@ -113,14 +116,15 @@ function trailingSlashHandler (withSlash: boolean): HostHandler {
  * is not the known one, by routes of their own.
  */
 function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup: RouteSetup): ((path: string) => Promise<unknown>) | undefined {
-  const { routeFile, loaded: { pattern, config, module } } = prepared
+  const { routeFile, loaded: { pattern, config, module, schema } } = prepared
   const { opts, ignoreTrailingSlash, notFound } = setup
   const childLoggerFactory = setup.hasLogger ? fileLogger(fastify, routeFile) : undefined
   const answered = answeredMethods(module)
   const unanswered = unansweredMethods(module)
   let render: ((path: string) => Promise<unknown>) | undefined
   for (const url of pattern.urls) {
-    const { handler, prerender } = createRoute(prepared.runtimeFor(url, ignoreTrailingSlash))
+    const runtime = prepared.runtimeFor(url, ignoreTrailingSlash)
+    const { handler, prerender } = createRoute(runtime)
     render ??= prerender
     const routeOptions = {
       handler: handler as unknown as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined,
@@ -132,11 +136,11 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
     const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
     const redirect = trailingSlashHandler(withSlash)
     if (notFound === undefined) {
-      fastify.route({ ...routeOptions, method: routeMethods, url: canonical })
+      routeMethodsOf(fastify, routeOptions, routeMethods, canonical, schema, runtime)
       if (other !== undefined) fastify.route({ method: routeMethods, url: other, config: { routeFile }, handler: redirect as never })
       continue
     }
-    fastify.route({ ...routeOptions, method: answered, url: canonical })
+    routeMethodsOf(fastify, routeOptions, answered, canonical, schema, runtime)
     // Fastify also answers `/v1/` for a prefix's `/` route: the 405s cover both forms.
     const forms = canonical === '/' && fastify.prefix !== '' ? [fastify.prefix, fastify.prefix + '/'] : [fastify.prefix + canonical]
     if (unanswered.length > 0) for (const form of forms) setup.unrouted.push({ url: form, methods: unanswered, handler })
@@ -144,6 +148,20 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
     if (other !== undefined) setup.unrouted.push({ url: fastify.prefix + other, methods: [...HTTP_METHODS], handler: redirect })
   }
   return render
+}
+
+/**
+ * Register a URL's methods: one route per schema they share, so Fastify validates each method
+ * with its own schema and `@fastify/swagger` documents it; one route when the file has none.
+ */
+function routeMethodsOf (fastify: FastifyInstance, routeOptions: Omit<RouteOptions, 'method' | 'url'>, methods: HTTPMethods[], url: string, schema: RouteSchemas | undefined, runtime: RouteRuntime): void {
+  for (const group of schemaGroups(methods, schema)) {
+    if (group.schema === undefined) {
+      fastify.route({ ...routeOptions, method: group.methods, url })
+      continue
+    }
+    fastify.route({ ...routeOptions, ...schemaHooks(group.schema, runtime, url), schema: group.schema, method: group.methods, url })
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { RouteTable, type TableEntry } from '../route-table.js'
 import { createRegistration, loadRoutes, logRouteTable, prepareRoute, prerenderTask, runPrerenders, type LoadedRoute, type PrerenderTask, type Registration } from '../routes.js'
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { NodeReply } from './reply.js'
+import { validatingHandler } from './schema.js'
 import { consoleLogger, normalizeNodeOptions, type NodeHostOptions } from './options.js'
 
 /** The routes of one Express or node:http registration, ready to answer. */
@@ -95,10 +96,14 @@ async function buildTable (registration: Registration, loaded: LoadedRoute[], ho
     const file = prepared.routeFile
     const maxDuration = route.config.maxDuration
     for (const url of route.pattern.urls) {
-      const { handler, prerender } = createRoute(prepared.runtimeFor(url, false))
+      const runtime = prepared.runtimeFor(url, false)
+      const { handler, prerender } = createRoute(runtime)
       render ??= prerender
       const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, false)
-      table.add(canonical, { handler, file, maxDuration })
+      const schema = route.schema
+      // Routes without a schema keep the bare handler: no check on their requests.
+      const served = schema === undefined ? handler : validatingHandler(handler, schema, runtime.readParams, registration.env)
+      table.add(canonical, { handler: served, file, maxDuration })
       if (other !== undefined) table.add(other, { handler: redirectHandler(withSlash), file, maxDuration: undefined })
     }
     const task = opts.prerender && render !== undefined ? prerenderTask(prepared, '', render, log) : undefined
