@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import type { CacheStats, ResponseCache } from '../cache/response-cache.js'
 import { jsonSyntaxError } from '../errors.js'
 import { createRoute, type HostHandler } from '../handle.js'
-import { HTTP_METHODS } from '../load-module.js'
+import { HTTP_METHODS, type RouteModule } from '../load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
@@ -136,11 +136,11 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
     const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
     const redirect = trailingSlashHandler(withSlash)
     if (notFound === undefined) {
-      routeMethodsOf(fastify, routeOptions, routeMethods, canonical, schema, runtime)
+      routeMethodsOf(fastify, routeOptions, routeMethods, canonical, schema, runtime, module)
       if (other !== undefined) fastify.route({ method: routeMethods, url: other, config: { routeFile }, handler: redirect as never })
       continue
     }
-    routeMethodsOf(fastify, routeOptions, answered, canonical, schema, runtime)
+    routeMethodsOf(fastify, routeOptions, answered, canonical, schema, runtime, module)
     // Fastify also answers `/v1/` for a prefix's `/` route: the 405s cover both forms.
     const forms = canonical === '/' && fastify.prefix !== '' ? [fastify.prefix, fastify.prefix + '/'] : [fastify.prefix + canonical]
     if (unanswered.length > 0) for (const form of forms) setup.unrouted.push({ url: form, methods: unanswered, handler })
@@ -154,13 +154,16 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
  * Register a URL's methods: one route per schema they share, so Fastify validates each method
  * with its own schema and `@fastify/swagger` documents it; one route when the file has none.
  */
-function routeMethodsOf (fastify: FastifyInstance, routeOptions: Omit<RouteOptions, 'method' | 'url'>, methods: HTTPMethods[], url: string, schema: RouteSchemas | undefined, runtime: RouteRuntime): void {
-  for (const group of schemaGroups(methods, schema)) {
+function routeMethodsOf (fastify: FastifyInstance, routeOptions: Omit<RouteOptions, 'method' | 'url'>, methods: HTTPMethods[], url: string, schema: RouteSchemas | undefined, runtime: RouteRuntime, module: RouteModule): void {
+  for (const group of schemaGroups(methods, schema, module.methods)) {
     if (group.schema === undefined) {
       fastify.route({ ...routeOptions, method: group.methods, url })
       continue
     }
-    fastify.route({ ...routeOptions, ...schemaHooks(group.schema, runtime, url), schema: group.schema, method: group.methods, url })
+    // HEAD is a route of its own here (schemaGroups): Fastify must not add another one. A single
+    // method is given as a string, which is how @fastify/swagger recognises a HEAD route to leave out.
+    const method = group.methods.length === 1 ? group.methods[0]! : group.methods
+    fastify.route({ ...routeOptions, ...schemaHooks(group.schema, runtime, url), schema: group.schema, method, url, exposeHeadRoute: false })
   }
 }
 

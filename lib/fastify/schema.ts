@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, HTTPMethods, preHandlerHookHandler, preValidationHookHandler } from 'fastify'
 import type { HostRequest } from '../host.js'
-import type { HttpMethod } from '../load-module.js'
+import type { HttpMethod, RouteModule } from '../load-module.js'
 import type { RouteRuntime } from '../route-state.js'
 import { bodyValue, readRequestBody, type MethodSchema, type RouteSchemas } from '../schema.js'
 
@@ -10,20 +10,30 @@ export interface SchemaGroup {
   schema: MethodSchema | undefined
 }
 
+
 /**
  * Split a URL's methods into one Fastify route per schema: a route's `schema` applies to all its
- * methods, and the automatic OPTIONS (or an unlisted method) must not be validated.
+ * methods, and the automatic OPTIONS must not be validated. HEAD is a route of its own, which
+ * `@fastify/swagger` leaves out of the document as it does Fastify's automatic HEAD routes.
  */
-export function schemaGroups (methods: HTTPMethods[], schema: RouteSchemas | undefined): SchemaGroup[] {
+export function schemaGroups (methods: HTTPMethods[], schema: RouteSchemas | undefined, exported: RouteModule['methods']): SchemaGroup[] {
   if (schema === undefined) return [{ methods, schema: undefined }]
   const groups = new Map<MethodSchema | undefined, HTTPMethods[]>()
+  const result: SchemaGroup[] = []
+  // OpenAPI leaves out what the file does not export (the automatic OPTIONS). A new object per
+  // route: Fastify marks the schemas it has seen.
+  const hidden: MethodSchema = { hide: true }
   for (const method of methods) {
-    const own = schema.byMethod[method as HttpMethod]
+    const own = schema.byMethod[method as HttpMethod] ?? (exported[method as HttpMethod] === undefined ? hidden : undefined)
+    if (method === 'HEAD') {
+      result.push({ methods: [method], schema: own })
+      continue
+    }
     const group = groups.get(own)
     if (group === undefined) groups.set(own, [method])
     else group.push(method)
   }
-  return [...groups].map(([own, grouped]) => ({ methods: grouped, schema: own }))
+  return [...[...groups].map(([own, grouped]) => ({ methods: grouped, schema: own })), ...result]
 }
 
 const kBodyBytes = Symbol('fastify-route-handlers.bodyBytes')
