@@ -10,7 +10,6 @@ export interface SchemaGroup {
   schema: MethodSchema | undefined
 }
 
-
 /**
  * Split a URL's methods into one Fastify route per schema: a route's `schema` applies to all its
  * methods, and the automatic OPTIONS must not be validated. HEAD is a route of its own, which
