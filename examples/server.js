@@ -1,6 +1,8 @@
 // The tutorial's app: a Fastify server that keeps a legacy route and serves app/**/route.ts.
 // Run it with `npm start` (PORT defaults to 3000).
 import Fastify from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import { fileURLToPath } from 'node:url'
 import routeHandlers from 'fastify-route-handlers'
 import { redisStore } from 'fastify-route-handlers/redis'
@@ -9,6 +11,10 @@ export async function buildApp (options = {}) {
   const app = Fastify({ logger: options.logger ?? true })
   // Existing routes keep working next to the route files.
   app.get('/legacy/health', async () => ({ ok: true }))
+  // Before the routes: @fastify/swagger collects them as they are added. Route files with a
+  // `schema` export are documented with it; the UI is served at /documentation.
+  await app.register(swagger, { openapi: { info: { title: 'fastify-route-handlers example', version: '1.0.0' } } })
+  await app.register(swaggerUi, { routePrefix: '/documentation' })
   await app.register(routeHandlers, {
     dir: fileURLToPath(new URL('./app', import.meta.url)),
     // The example shows production behaviour (the response cache) unless NODE_ENV=development,

@@ -41,6 +41,8 @@ export interface RouteInfo {
   /** The file, relative to `dir`, with `/` separators. */
   file: string
   cache: RouteCacheInfo
+  /** The methods its `schema` export covers (validated, documented); absent without one. */
+  schema?: HttpMethod[]
   /** Why the file failed to load (dev only: the route answers 500 until it is fixed). */
   error?: string
 }

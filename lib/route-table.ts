@@ -3,6 +3,7 @@ import { FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
 import { createRoute, type HostHandler } from './handle.js'
 import { HTTP_METHODS } from './load-module.js'
 import { prepareRoute, prerenderTask, type ListedRoute, type LoadedRoute, type PrerenderTask, type Registration } from './routes.js'
+import { validatingHandler } from './schema-handler.js'
 import { urlForms } from './trailing-slash.js'
 
 /** A path whose percent-encoding does not decode: 400, as on Fastify, never a 404 or another route. */
@@ -99,7 +100,10 @@ export async function buildTable (registration: Registration, loaded: LoadedRout
     const file = prepared.routeFile
     const maxDuration = route.config.maxDuration
     for (const url of route.pattern.urls) {
-      const { handler, prerender } = createRoute(prepared.runtimeFor(url, ignoreTrailingSlash))
+      const runtime = prepared.runtimeFor(url, ignoreTrailingSlash)
+      const { handler: bare, prerender } = createRoute(runtime)
+      // Routes without a schema keep the bare handler: no check on their requests.
+      const handler = route.schema === undefined ? bare : validatingHandler(bare, route.schema, runtime.readParams, registration.env)
       render ??= prerender
       const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
       // A prefix answers its `/` route with and without the slash, as Fastify does.

@@ -6,12 +6,13 @@ import { ResponseCache } from './cache/response-cache.js'
 import { discoverRoutes, type RouteFile } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
 import type { Logger } from './host.js'
-import { HTTP_METHODS, findTsconfig, loadRouteModule, moduleGeneration, type Diagnostic, type ModuleGeneration, type RouteModule } from './load-module.js'
+import { HTTP_METHODS, findTsconfig, loadRouteModule, moduleGeneration, type Diagnostic, type HttpMethod, type ModuleGeneration, type RouteModule } from './load-module.js'
 import type { ResolvedOptions } from './options.js'
 import { assertNoConflicts, canonicalPath, createParamsReader, pathForParams, toRoutePattern, type RoutePattern } from './path-pattern.js'
 import type { RequestEnv } from './request.js'
 import { answeredMethods, cacheInfo, formatRouteTable, sortRoutes, type RouteInfo } from './route-info.js'
 import type { RouteRuntime } from './route-state.js'
+import { readRouteSchema, type RouteSchemas } from './schema.js'
 import { catchAllTrailingSlash } from './trailing-slash.js'
 
 /** A route file, loaded: its URL pattern, its module and its segment config. */
@@ -21,6 +22,8 @@ export interface LoadedRoute {
   module: RouteModule
   diagnostics: Diagnostic[]
   config: SegmentConfig
+  /** Its `schema` export, compiled; undefined when it has none. */
+  schema: RouteSchemas | undefined
   /** In dev, why the file failed to load: its route answers 500 with it, the others serve. */
   failure: Error | undefined
 }
@@ -39,12 +42,13 @@ export async function loadRoutes (opts: ResolvedOptions, generation = firstGener
   for (const entry of patterns) {
     try {
       const { module, diagnostics } = await loadRouteModule(entry.route, generation)
-      loaded.push({ ...entry, module, diagnostics, config: readSegmentConfig(module), failure: undefined })
+      const config = readSegmentConfig(module)
+      loaded.push({ ...entry, module, diagnostics, config, schema: await readRouteSchema(module), failure: undefined })
     } catch (error) {
       // Production fails startup; `next dev` keeps serving the rest of the app.
       if (!opts.dev) throw error
       const failed = failedModule(entry.route, error as Error)
-      loaded.push({ ...entry, module: failed, diagnostics: [], config: readSegmentConfig(failed), failure: error as Error })
+      loaded.push({ ...entry, module: failed, diagnostics: [], config: readSegmentConfig(failed), schema: undefined, failure: error as Error })
     }
   }
   return loaded
@@ -223,6 +227,7 @@ export function routeInfo ({ prepared, urls }: ListedRoute): RouteInfo {
     file: routeFile,
     cache: cacheInfo(policy, cached)
   }
+  if (loaded.schema !== undefined) info.schema = Object.keys(loaded.schema.byMethod).sort() as HttpMethod[]
   if (loaded.failure !== undefined) info.error = loaded.failure.message
   return info
 }

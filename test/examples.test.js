@@ -16,6 +16,15 @@ t.test('the example app serves the tutorial routes next to its legacy route', as
   t.same((await app.inject('/api/posts')).json().map((post) => post.id), ['1', '2'], 'the list shows the new post')
 
   t.same((await app.inject('/api/posts/123?dataField=title')).json(), { id: '123', dataField: 'title' })
+  const untitled = await app.inject({ method: 'POST', url: '/api/posts', payload: { body: 'no title' } })
+  t.equal(untitled.statusCode, 400, 'the schema export is validated')
+  t.equal(untitled.json().message, "body must have required property 'title'")
+  t.equal((await app.inject('/api/posts/abc')).statusCode, 400)
+
+  const openapi = (await app.inject('/documentation/json')).json()
+  t.same(Object.keys(openapi.paths['/api/posts']).sort(), ['get', 'post'], 'swagger documents the route files')
+  t.same(openapi.paths['/api/posts'].post.requestBody.content['application/json'].schema.required, ['title'])
+  t.equal((await app.inject('/documentation/')).statusCode, 200, 'swagger-ui is served')
   t.same((await app.inject('/api/teams/fastify')).json(), { team: 'fastify', members: 7 })
   t.same((await app.inject('/api/docs/getting-started/install')).json(), { slug: ['getting-started', 'install'], depth: 2 })
 

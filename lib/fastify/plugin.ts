@@ -1,10 +1,10 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest, HTTPMethods, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CacheStats, ResponseCache } from '../cache/response-cache.js'
 import { jsonSyntaxError } from '../errors.js'
 import { createRoute, type HostHandler } from '../handle.js'
-import { HTTP_METHODS } from '../load-module.js'
+import { HTTP_METHODS, type RouteModule } from '../load-module.js'
 import { normalizeOptions, type ResolvedOptions, type RouteHandlersOptions } from '../options.js'
 import { acquireProcessEffects } from '../process-effects.js'
 import { sendTrailingSlashRedirect } from '../reply.js'
@@ -17,6 +17,9 @@ import { createRegistration, firstGeneration, loadRoutes, logRouteTable, prepare
 import { redirectTarget, urlForms } from '../trailing-slash.js'
 import { sumStats, type RouteHandlersCache } from '../cache-introspection.js'
 import { answeredMethods, sortRoutes, unansweredMethods, type RouteHandlersRoutes } from '../route-info.js'
+import type { RouteRuntime } from '../route-state.js'
+import type { RouteSchemas } from '../schema.js'
+import { schemaGroups, schemaHooks } from './schema.js'
 import { answerUnrouted, notFoundRouter, routerOptions, type UnroutedEntry } from './unrouted.js'
 
 const routeMethods: HTTPMethods[] = [...HTTP_METHODS]
@@ -120,14 +123,15 @@ function trailingSlashHandler (withSlash: boolean): HostHandler {
  * is not the known one, by routes of their own.
  */
 function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup: RouteSetup): ((path: string) => Promise<unknown>) | undefined {
-  const { routeFile, loaded: { pattern, config, module } } = prepared
+  const { routeFile, loaded: { pattern, config, module, schema } } = prepared
   const { opts, ignoreTrailingSlash, notFound } = setup
   const childLoggerFactory = setup.hasLogger ? fileLogger(fastify, routeFile) : undefined
   const answered = answeredMethods(module)
   const unanswered = unansweredMethods(module)
   let render: ((path: string) => Promise<unknown>) | undefined
   for (const url of pattern.urls) {
-    const { handler, prerender } = createRoute(prepared.runtimeFor(url, ignoreTrailingSlash))
+    const runtime = prepared.runtimeFor(url, ignoreTrailingSlash)
+    const { handler, prerender } = createRoute(runtime)
     render ??= prerender
     const routeOptions = {
       handler: handler as unknown as (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined,
@@ -139,11 +143,11 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
     const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
     const redirect = trailingSlashHandler(withSlash)
     if (notFound === undefined) {
-      fastify.route({ ...routeOptions, method: routeMethods, url: canonical })
+      routeMethodsOf(fastify, routeOptions, routeMethods, canonical, schema, runtime, module)
       if (other !== undefined) fastify.route({ method: routeMethods, url: other, config: { routeFile }, handler: redirect as never })
       continue
     }
-    fastify.route({ ...routeOptions, method: answered, url: canonical })
+    routeMethodsOf(fastify, routeOptions, answered, canonical, schema, runtime, module)
     // Fastify also answers `/v1/` for a prefix's `/` route: the 405s cover both forms.
     const forms = canonical === '/' && fastify.prefix !== '' ? [fastify.prefix, fastify.prefix + '/'] : [fastify.prefix + canonical]
     if (unanswered.length > 0) for (const form of forms) setup.unrouted.push({ url: form, methods: unanswered, handler })
@@ -151,6 +155,23 @@ function registerRoute (fastify: FastifyInstance, prepared: PreparedRoute, setup
     if (other !== undefined) setup.unrouted.push({ url: fastify.prefix + other, methods: [...HTTP_METHODS], handler: redirect })
   }
   return render
+}
+
+/**
+ * Register a URL's methods: one route per schema they share, so Fastify validates each method
+ * with its own schema and `@fastify/swagger` documents it; one route when the file has none.
+ */
+function routeMethodsOf (fastify: FastifyInstance, routeOptions: Omit<RouteOptions, 'method' | 'url'>, methods: HTTPMethods[], url: string, schema: RouteSchemas | undefined, runtime: RouteRuntime, module: RouteModule): void {
+  for (const group of schemaGroups(methods, schema, module.methods)) {
+    if (group.schema === undefined) {
+      fastify.route({ ...routeOptions, method: group.methods, url })
+      continue
+    }
+    // HEAD is a route of its own here (schemaGroups): Fastify must not add another one. A single
+    // method is given as a string, which is how @fastify/swagger recognises a HEAD route to leave out.
+    const method = group.methods.length === 1 ? group.methods[0]! : group.methods
+    fastify.route({ ...routeOptions, ...schemaHooks(group.schema, runtime, url), schema: group.schema, method, url, exposeHeadRoute: false })
+  }
 }
 
 /**

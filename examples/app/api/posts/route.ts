@@ -1,4 +1,18 @@
+import type { RouteSchema } from 'fastify-route-handlers'
 import { NextResponse, type NextRequest } from 'fastify-route-handlers/server'
+
+const post = { type: 'object', properties: { id: { type: 'string' }, data: { type: 'object' } } }
+
+// Validated on every host (400 when a POST has no title) and documented at /documentation.
+export const schema: RouteSchema = {
+  GET: { summary: 'List posts', tags: ['posts'], response: { 200: { type: 'array', items: post } } },
+  POST: {
+    summary: 'Create a post',
+    tags: ['posts'],
+    body: { type: 'object', required: ['title'], properties: { title: { type: 'string', minLength: 1 }, body: { type: 'string' } } },
+    response: { 201: post }
+  }
+}
 
 // An in-memory store keeps the example self-contained.
 const posts = new Map<string, { id: string, data: unknown }>([
