@@ -45,14 +45,14 @@ export function escapeHtml (value: unknown): string {
   return String(value).replace(/[&<>"']/g, (char) => htmlEscapes[char]!)
 }
 
-const style = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222}
+const style = `body{font:13px/1.4 system-ui,sans-serif;margin:1rem;color:#222}
 h1{font-size:1.2rem;margin:0 0 .3rem}p{margin:0 0 1rem;color:#555}
-table{border-collapse:collapse;width:100%}th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-th{background:#f4f4f4;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;width:100%}th,td{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+th{background:#f4f4f4;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}.nw{white-space:nowrap}
 code{font:12px ui-monospace,monospace}.err{color:#b00020}`
 
 // Times are rendered as ISO in `datetime` and shown in the reader's local time by the browser.
-const script = 'for (const t of document.querySelectorAll(\'time\')) t.textContent = new Date(t.dateTime).toLocaleTimeString()'
+const script = 'for (const t of document.querySelectorAll("time")) t.textContent = new Date(t.dateTime).toLocaleTimeString()'
 
 function statCell (value: number): string {
   return `<td class="n">${value}</td>`
@@ -65,12 +65,12 @@ function routeRow (route: InspectorRoute): string {
   const error = stats.lastError === null ? '' : `<div class="err">${escapeHtml(stats.lastError)}</div>`
   return '<tr>' +
     `<td>${route.urls.map((url) => `<code>${escapeHtml(url)}</code>`).join('<br>')}</td>` +
-    `<td>${escapeHtml(route.methods.join(', '))}</td>` +
+    `<td class="nw">${escapeHtml(route.methods.join(', '))}</td>` +
     `<td><code>${escapeHtml(route.file)}</code></td>` +
     `<td${route.error === undefined ? '' : ' class="err"'}>${escapeHtml(route.cacheText)}</td>` +
     statCell(stats.entries) + statCell(stats.hits) + statCell(stats.misses) + statCell(stats.stale) + statCell(stats.errors) +
     `<td>${last === '' ? '' : `<time datetime="${last}">${last}</time>`}${error}</td>` +
-    `<td class="n">${duration}</td>` +
+    `<td class="n nw">${duration}</td>` +
     '</tr>'
 }
 
