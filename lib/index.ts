@@ -4,7 +4,9 @@ export default plugin
 export { plugin as routeHandlers }
 export type { RouteHandlersCache } from './cache-introspection.js'
 export type { RouteHandlersRoutes, RouteInfo, RouteCacheInfo, RouteCacheMode } from './route-info.js'
-export type { RouteHandlersOptions, CacheOptions } from './options.js'
+export type { RouteHandlersOptions, CacheOptions, InspectorOptions } from './options.js'
+export type { InspectorData, InspectorRoute } from './dev-inspector.js'
+export type { DevRouteStats } from './dev-counters.js'
 export type { ModuleLoader } from './load-module.js'
 export type { ParamsOf, RouteContext, RouteHandler } from './handle.js'
 export type { Params } from './path-pattern.js'

@@ -28,6 +28,12 @@ export interface CacheOptions {
   now?: () => Milliseconds
 }
 
+/** Options of the dev inspector (`inspector: { ... }`). */
+export interface InspectorOptions {
+  /** Where the page is served, under the host's prefix or mount path. @default '/_routes' */
+  path?: string
+}
+
 /** Options of the `routeHandlers` Fastify plugin, and of the other hosts. */
 export interface RouteHandlersOptions {
   /** Folder scanned for `** /route.{ts,tsx,mts,js,jsx,mjs}`; relative paths resolve from `process.cwd()`. */
@@ -90,6 +96,13 @@ export interface RouteHandlersOptions {
    * @default true
    */
   fetchCache?: boolean
+  /**
+   * In dev only, a page listing the route table and what each route did (requests, errors, last
+   * run and its duration); JSON under `Accept: application/json`. `false` serves none. Never
+   * served outside dev.
+   * @default { path: '/_routes' }
+   */
+  inspector?: InspectorOptions | false
 }
 
 export interface ResolvedCacheOptions {
@@ -113,6 +126,8 @@ export interface ResolvedOptions {
   readonly overrideGlobalResponse: boolean
   readonly overrideGlobalRequest: boolean
   readonly fetchCache: boolean
+  /** The dev inspector's path, without the host's prefix; `false` outside dev or when turned off. */
+  readonly inspector: { readonly path: string } | false
 }
 
 export const defaultMaxEntryBytes = 2 * 1024 * 1024
@@ -127,10 +142,11 @@ const defaults = {
   cacheControl: true,
   overrideGlobalResponse: true,
   overrideGlobalRequest: true,
-  fetchCache: true
+  fetchCache: true,
+  inspectorPath: '/_routes'
 } as const
 
-const knownOptions = new Set(['dir', 'loader', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'overrideGlobalRequest', 'fetchCache'])
+const knownOptions = new Set(['dir', 'loader', 'trailingSlash', 'dev', 'caching', 'cache', 'prerender', 'cacheControl', 'overrideGlobalResponse', 'overrideGlobalRequest', 'fetchCache', 'inspector'])
 const knownCacheOptions = new Set(['store', 'maxEntries', 'maxBytes', 'maxEntryBytes', 'lockTimeoutMs', 'storeTimeoutMs', 'now'])
 // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
 export const fastifyRegisterOptions: ReadonlySet<string> = new Set(['prefix', 'logLevel', 'logSerializers'])
@@ -193,8 +209,46 @@ export function normalizeOptions (options: unknown, hostOptions: ReadonlySet<str
   const fetchCache = opts.fetchCache ?? defaults.fetchCache
   if (typeof fetchCache !== 'boolean') throw new FRH_ERR_OPTS_INVALID('fetchCache', 'a boolean', describe(fetchCache))
   const cache = normalizeCacheOptions(opts.cache)
+  const inspector = normalizeInspectorOptions(opts.inspector)
   // As `next dev`: nothing is cached in dev (the options are still validated above).
-  return Object.freeze({ dir, loader, trailingSlash, dev, caching, cache: dev ? false : cache, prerender, cacheControl, overrideGlobalResponse, overrideGlobalRequest, fetchCache })
+  return Object.freeze({
+    dir,
+    loader,
+    trailingSlash,
+    dev,
+    caching,
+    cache: dev ? false : cache,
+    prerender,
+    cacheControl,
+    overrideGlobalResponse,
+    overrideGlobalRequest,
+    fetchCache,
+    // The inspector shows source file names and errors: it exists in dev only, whatever the option says.
+    inspector: dev ? inspector : false
+  })
+}
+
+/**
+ * Static segments only: a `:name` or `*` would become a param of the host's router, and `?`,
+ * `#` or a blank could never match a request path.
+ */
+const inspectorPathPattern = /^(\/[^/:*?#\s]+)+$/
+
+function normalizeInspectorOptions (inspector: unknown): { readonly path: string } | false {
+  if (inspector === false) return false
+  if (inspector === undefined) inspector = {}
+  if (inspector === null || typeof inspector !== 'object' || Array.isArray(inspector)) {
+    throw new FRH_ERR_OPTS_INVALID('inspector', 'false or an object', describe(inspector))
+  }
+  const options = inspector as Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    if (key !== 'path') throw new FRH_ERR_OPTS_INVALID(`inspector.${key}`, 'path', `an unknown option '${key}'`)
+  }
+  const path = options.path ?? defaults.inspectorPath
+  if (typeof path !== 'string' || !inspectorPathPattern.test(path)) {
+    throw new FRH_ERR_OPTS_INVALID('inspector.path', "a path of static segments such as '/_routes'", typeof path === 'string' ? path : describe(path))
+  }
+  return Object.freeze({ path })
 }
 
 function positiveInteger (name: string, value: unknown, fallback: number): number {

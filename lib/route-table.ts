@@ -1,5 +1,7 @@
 import FindMyWay from 'find-my-way'
 import { FRH_ERR_REQUEST_PARAM_DECODE } from './errors.js'
+import { countRuns, DevRouteCounters } from './dev-counters.js'
+import { inspectorData, inspectorHandler } from './dev-inspector.js'
 import { createRoute, type HostHandler } from './handle.js'
 import { HTTP_METHODS } from './load-module.js'
 import { prepareRoute, prerenderTask, type ListedRoute, type LoadedRoute, type PrerenderTask, type Registration } from './routes.js'
@@ -45,6 +47,11 @@ export class RouteTable {
 
   add (url: string, entry: TableEntry): void {
     this.#router.on([...HTTP_METHODS], url, noop, entry)
+  }
+
+  /** Whether a route was added at exactly `path`. */
+  has (path: string): boolean {
+    return this.#router.hasRoute('GET', path)
   }
 
   /** The route `url` (path and query) matches, for an HTTP method a route file may export. */
@@ -99,11 +106,13 @@ export async function buildTable (registration: Registration, loaded: LoadedRout
     let render: ((path: string) => Promise<unknown>) | undefined
     const file = prepared.routeFile
     const maxDuration = route.config.maxDuration
+    const counters = countersFor(registration, file)
     for (const url of route.pattern.urls) {
       const runtime = prepared.runtimeFor(url, ignoreTrailingSlash)
       const { handler: bare, prerender } = createRoute(runtime)
       // Routes without a schema keep the bare handler: no check on their requests.
-      const handler = route.schema === undefined ? bare : validatingHandler(bare, route.schema, runtime.readParams, registration.env)
+      const served = route.schema === undefined ? bare : validatingHandler(bare, route.schema, runtime.readParams, registration.env)
+      const handler = counters === undefined ? served : countRuns(served, route.module, counters)
       render ??= prerender
       const { canonical, other, withSlash } = urlForms(url, opts.trailingSlash, ignoreTrailingSlash)
       // A prefix answers its `/` route with and without the slash, as Fastify does.
@@ -114,5 +123,31 @@ export async function buildTable (registration: Registration, loaded: LoadedRout
     const task = opts.prerender && render !== undefined ? prerenderTask(prepared, prefix, render, log) : undefined
     if (task !== undefined) prerenders.push(task)
   }
+  addInspector(registration, table, prefix)
   return { table, listed, prerenders }
+}
+
+/** A route file's dev counters, kept across reloads; none outside dev. */
+function countersFor (registration: Registration, file: string): DevRouteCounters | undefined {
+  const all = registration.devCounters
+  if (all === undefined) return undefined
+  let counters = all.get(file)
+  if (counters === undefined) all.set(file, counters = new DevRouteCounters())
+  return counters
+}
+
+/**
+ * In dev, the inspector page at its path under the prefix. A route file at the same URL wins:
+ * the app's own routes are never shadowed by a dev tool.
+ */
+function addInspector (registration: Registration, table: RouteTable, prefix: string): void {
+  const { opts, log, devCounters } = registration
+  if (opts.inspector === false || devCounters === undefined) return
+  const path = hostUrl(prefix, opts.inspector.path)
+  if (table.has(path)) {
+    log.warn({ path }, `the dev inspector is not served at ${path}: a route file answers there; choose another inspector.path`)
+    return
+  }
+  const handler = inspectorHandler(() => inspectorData(registration.routes(), devCounters))
+  table.add(path, { handler, file: '', maxDuration: undefined })
 }

@@ -3,6 +3,7 @@ import { CachedRoute } from './cache/cached-route.js'
 import { installFetchCache } from './cache/data-cache.js'
 import { readSegmentConfig, routePolicy, type RoutePolicy, type SegmentConfig } from './cache/policy.js'
 import { ResponseCache } from './cache/response-cache.js'
+import type { DevRouteCounters } from './dev-counters.js'
 import { discoverRoutes, type RouteFile } from './discover.js'
 import { FRH_ERR_MODULE_CONFIG_INVALID } from './errors.js'
 import type { Logger } from './host.js'
@@ -77,6 +78,8 @@ export interface Registration {
   readonly listed: ListedRoute[]
   /** In dev, the load error last logged per route file: a reload logs a failure only when it is new. */
   readonly failures: Map<string, string>
+  /** In dev, what each route file did, for the inspector; absent outside dev, where nothing counts. */
+  readonly devCounters: Map<string, DevRouteCounters> | undefined
   /** The route table as it stands now: cache modes include what runs have shown so far. */
   routes (): RouteInfo[]
   /** Wait for pending `after()` work, then stop the registration's caches and give back the fetch wrapper. */
@@ -103,6 +106,7 @@ export function createRegistration (opts: ResolvedOptions, env: RequestEnv, log:
     afterWork,
     listed,
     failures: new Map(),
+    devCounters: opts.dev ? new Map() : undefined,
     routes: () => sortRoutes(listed.map(routeInfo)),
     close () {
       closing ??= (async () => {

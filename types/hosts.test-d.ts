@@ -8,6 +8,8 @@ import type { CacheStats } from 'fastify-route-handlers'
 
 const app = express()
 const router: ExpressRouteHandlers = await routeHandlers({ dir: 'app', bodyLimit: 2 * 1024 * 1024, caching: 'dynamic' })
+await routeHandlers({ dir: 'app', inspector: { path: '/dev/routes' } })
+await createHandler({ dir: 'app', inspector: false })
 app.use(router)
 app.use('/v2', router)
 const stats: CacheStats = router.cache.stats()

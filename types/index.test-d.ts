@@ -1,7 +1,7 @@
 // Type tests for the public API: compiled with `tsc --noEmit` (npm run test:types).
 // Lines marked @ts-expect-error must fail to compile; the rest must compile.
 import Fastify from 'fastify'
-import routeHandlers, { type RouteInfo, type RouteCacheMode, type ModuleLoader, type ParamsOf, type RouteHandlersOptions, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
+import routeHandlers, { type RouteInfo, type RouteCacheMode, type ModuleLoader, type ParamsOf, type RouteHandlersOptions, type InspectorOptions, type InspectorData, type RouteContext, type RouteHandler } from 'fastify-route-handlers'
 import { NextResponse, NextRequest, type Params } from 'fastify-route-handlers/server'
 import { cookies, headers } from 'fastify-route-handlers/headers'
 import { notFound, permanentRedirect, redirect } from 'fastify-route-handlers/navigation'
@@ -105,6 +105,18 @@ void getUser(1)
 const viaExplicit: Promise<Response> = cachedFetch('https://example.com', { next: { revalidate: 5, tags: ['a'] } })
 void viaExplicit
 await app.register(routeHandlers, { dir: 'app', fetchCache: false })
+
+// The dev inspector: a path, or false.
+await app.register(routeHandlers, { dir: 'app', inspector: { path: '/dev/routes' } })
+await app.register(routeHandlers, { dir: 'app', inspector: false })
+const inspectorOptions: InspectorOptions = {}
+void inspectorOptions
+// @ts-expect-error inspector is an object or false
+await app.register(routeHandlers, { dir: 'app', inspector: true })
+// @ts-expect-error inspector.path is a string
+await app.register(routeHandlers, { dir: 'app', inspector: { path: 1 } })
+const inspected = (data: InspectorData): number | null => data.routes[0]!.stats.lastDurationMs
+void inspected
 // Importing the package types `next` on the global fetch's init, as Next.js does.
 const viaGlobal: Promise<Response> = fetch('https://example.com', { next: { revalidate: 60, tags: ['items'] }, cache: 'force-cache' })
 void viaGlobal
