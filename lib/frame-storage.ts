@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { SynchronousRun } from './request-storage.js'
 
 /**
  * The request store on Node's `AsyncLocalStorage` where it runs on AsyncContextFrame (Node 24 on,
@@ -11,10 +12,8 @@ import { AsyncLocalStorage } from 'node:async_hooks'
  * made for a handler that answers at once), and follows continuations only while the storage is
  * on; `disable` turns it off.
  */
-export class FrameRequestStorage<T> {
+export class FrameRequestStorage<T> extends SynchronousRun<T> {
   readonly #als = new AsyncLocalStorage<T>()
-  /** The store of the `runSynchronous` executing right now, if any. */
-  #current: T | undefined = undefined
   #enabled = false
 
   get enabled (): boolean { return this.#enabled }
@@ -26,17 +25,11 @@ export class FrameRequestStorage<T> {
 
   runSynchronous<R, A extends unknown[]> (store: T, callback: (...args: A) => R, ...args: A): R {
     if (this.#enabled) return this.#inFrame(store, callback, args)
-    const previous = this.#current
-    this.#current = store
-    try {
-      return callback(...args)
-    } finally {
-      this.#current = previous
-    }
+    return this.withCurrent(store, callback, args)
   }
 
   getStore (): T | undefined {
-    const current = this.#current
+    const current = this.current
     if (current !== undefined) return current
     return this.#enabled ? this.#als.getStore() : undefined
   }
@@ -49,13 +42,7 @@ export class FrameRequestStorage<T> {
 
   /** `callback` in a frame holding `store`; a synchronous store of an outer run is shadowed meanwhile. */
   #inFrame<R, A extends unknown[]> (store: T, callback: (...args: A) => R, args: A): R {
-    const previous = this.#current
-    this.#current = undefined
-    try {
-      return this.#als.run(store, callback, ...args)
-    } finally {
-      this.#current = previous
-    }
+    return this.withCurrent(undefined, () => this.#als.run(store, callback, ...args), [])
   }
 }
 

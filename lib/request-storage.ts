@@ -20,18 +20,37 @@ type Resource = Record<symbol, unknown>
  * shadows it for its own call tree; after `disable()` `getStore()` returns undefined outside a
  * synchronous run until the next `run`. `runSynchronous` is ours: see there.
  */
-export class RequestStorage<T> {
+/**
+ * What both request storages share: the store of the run executing synchronously right now, held
+ * in a field, so a handler that answers at once needs no async context at all.
+ */
+export class SynchronousRun<T> {
+  /** The store of the run executing synchronously right now, if any. */
+  protected current: T | undefined = undefined
+
+  /** `callback` with `store` as the synchronous store, the previous one restored after. */
+  protected withCurrent<R, A extends unknown[]> (store: T | undefined, callback: (...args: A) => R, args: A): R {
+    const previous = this.current
+    this.current = store
+    try {
+      return callback(...args)
+    } finally {
+      this.current = previous
+    }
+  }
+}
+
+export class RequestStorage<T> extends SynchronousRun<T> {
   readonly #key = Symbol('fastify-route-handlers.request-store')
-  /** The store of the `run` executing synchronously right now, if any. */
-  #current: T | undefined = undefined
   #enabled = false
   readonly #hook: AsyncHook
 
   constructor () {
+    super()
     const key = this.#key
     this.#hook = createHook({
       init: (_asyncId: number, _type: string, _triggerAsyncId: number, resource: object): void => {
-        const store = this.#current ?? (executionAsyncResource() as Resource)[key]
+        const store = this.current ?? (executionAsyncResource() as Resource)[key]
         if (store !== undefined) (resource as Resource)[key] = store
       }
     })
@@ -54,17 +73,11 @@ export class RequestStorage<T> {
    * leaves running carries the store only if the hook happens to be on.
    */
   runSynchronous<R, A extends unknown[]> (store: T, callback: (...args: A) => R, ...args: A): R {
-    const previous = this.#current
-    this.#current = store
-    try {
-      return callback(...args)
-    } finally {
-      this.#current = previous
-    }
+    return this.withCurrent(store, callback, args)
   }
 
   getStore (): T | undefined {
-    const current = this.#current
+    const current = this.current
     if (current !== undefined) return current
     if (!this.#enabled) return undefined
     return (executionAsyncResource() as Resource)[this.#key] as T | undefined
