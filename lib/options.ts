@@ -234,16 +234,25 @@ export function normalizeOptions (options: unknown, hostOptions: ReadonlySet<str
  */
 const inspectorPathPattern = /^(\/[^/:*?#\s]+)+$/
 
-function normalizeInspectorOptions (inspector: unknown): { readonly path: string } | false {
-  if (inspector === false) return false
-  if (inspector === undefined) inspector = {}
-  if (inspector === null || typeof inspector !== 'object' || Array.isArray(inspector)) {
-    throw new FRH_ERR_OPTS_INVALID('inspector', 'false or an object', describe(inspector))
+/** An option that is `false` (off), left out (its defaults) or an object of known keys. */
+function optionObject (name: string, value: unknown, known: ReadonlySet<string>): Record<string, unknown> | false {
+  if (value === false) return false
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new FRH_ERR_OPTS_INVALID(name, 'false or an object', describe(value))
   }
-  const options = inspector as Record<string, unknown>
+  const options = value as Record<string, unknown>
   for (const key of Object.keys(options)) {
-    if (key !== 'path') throw new FRH_ERR_OPTS_INVALID(`inspector.${key}`, 'path', `an unknown option '${key}'`)
+    if (!known.has(key)) throw new FRH_ERR_OPTS_INVALID(`${name}.${key}`, `one of ${[...known].join(', ')}`, `an unknown option '${key}'`)
   }
+  return options
+}
+
+const knownInspectorOptions = new Set(['path'])
+
+function normalizeInspectorOptions (inspector: unknown): { readonly path: string } | false {
+  const options = optionObject('inspector', inspector, knownInspectorOptions)
+  if (options === false) return false
   const path = options.path ?? defaults.inspectorPath
   if (typeof path !== 'string' || !inspectorPathPattern.test(path)) {
     throw new FRH_ERR_OPTS_INVALID('inspector.path', "a path of static segments such as '/_routes'", typeof path === 'string' ? path : describe(path))
@@ -260,15 +269,8 @@ function positiveInteger (name: string, value: unknown, fallback: number): numbe
 }
 
 function normalizeCacheOptions (cache: unknown): ResolvedCacheOptions | false {
-  if (cache === false) return false
-  if (cache === undefined) cache = {}
-  if (cache === null || typeof cache !== 'object' || Array.isArray(cache)) {
-    throw new FRH_ERR_OPTS_INVALID('cache', 'false or an object', describe(cache))
-  }
-  const options = cache as Record<string, unknown>
-  for (const key of Object.keys(options)) {
-    if (!knownCacheOptions.has(key)) throw new FRH_ERR_OPTS_INVALID(`cache.${key}`, `one of ${[...knownCacheOptions].join(', ')}`, `an unknown option '${key}'`)
-  }
+  const options = optionObject('cache', cache, knownCacheOptions)
+  if (options === false) return false
   let store: CacheStore
   if (options.store !== undefined) {
     if (!isCacheStore(options.store)) throw new FRH_ERR_OPTS_INVALID('cache.store', 'an object with get, set, delete and invalidateTags methods', describe(options.store))
