@@ -51,6 +51,8 @@ export const FRH_ERR_ROUTE_SEGMENT_INVALID = createError('FRH_ERR_ROUTE_SEGMENT_
 // Loading — thrown by app.ready().
 export const FRH_ERR_MODULE_LOAD = createError('FRH_ERR_MODULE_LOAD',
   "Route file '%s' failed to load: %s")
+export const FRH_ERR_TSX_MISSING = createError('FRH_ERR_TSX_MISSING',
+  "Route file '%s' loads through the optional peer dependency 'tsx' (loader: 'tsx', the default), which could not be loaded. Install it: npm install tsx. For compiled .js route files, pass loader: 'native' instead.")
 export const FRH_ERR_MODULE_CONFIG_INVALID = createError('FRH_ERR_MODULE_CONFIG_INVALID',
   "Route file '%s' exports %s = %s, which is not valid: %s")
 export const FRH_ERR_MODULE_EXPORT_INVALID = createError('FRH_ERR_MODULE_EXPORT_INVALID',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { FRH_ERR_MODULE_EXPORT_INVALID, FRH_ERR_MODULE_LOAD } from './errors.js'
+import { FRH_ERR_MODULE_EXPORT_INVALID, FRH_ERR_MODULE_LOAD, FRH_ERR_TSX_MISSING } from './errors.js'
 import { beforeRequireHook, sharePackages, wrapRequire } from './package-sharing.js'
 import type { RouteFile } from './discover.js'
 
@@ -70,7 +70,7 @@ export function findTsconfig (dir: string): string | undefined {
  */
 async function createNamespace (tsconfig: string | undefined): Promise<TsxNamespace> {
   const namespace = `fastify-route-handlers:${namespaceCount++}`
-  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  const [esm, cjs] = await importTsx()
   const imported = new Set<string>()
   beforeRequireHook()
   const releaseRequire = withTsconfigEnv(tsconfig, () => cjs.register({ namespace }))
@@ -91,12 +91,27 @@ async function createNamespace (tsconfig: string | undefined): Promise<TsxNamesp
   }
 }
 
+/** tsx is an optional peer: an app whose route files are compiled .js (loader: 'native') needs none. */
+class TsxMissing extends Error {}
+
+async function importTsx (): Promise<[typeof import('tsx/esm/api'), typeof import('tsx/cjs/api')]> {
+  try {
+    return await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new TsxMissing((error as Error).message, { cause: error })
+    throw error
+  }
+}
+
 function tsxFor (tsconfig: string | undefined): Promise<TsxNamespace> {
   const key = tsconfig ?? ''
   let api = tsxApis.get(key)
   if (api === undefined) {
     api = createNamespace(tsconfig)
     tsxApis.set(key, api)
+    // A failed start is not kept: tsx installed meanwhile is found by the next load.
+    api.catch(() => { if (tsxApis.get(key) === api) tsxApis.delete(key) })
   }
   return api
 }
@@ -203,6 +218,7 @@ export async function loadRouteModule (route: RouteFile, generation: ModuleGener
   try {
     exports = await importModule(route, generation)
   } catch (error) {
+    if (error instanceof TsxMissing) throw new FRH_ERR_TSX_MISSING(route.relative, error)
     const reason = missingSubpath(error) ?? (error instanceof Error ? error.message : String(error))
     const hint = loader === 'native' && compiledExtensions.has(extname(route.file))
       ? " (loader: 'native' imports the file with Node alone; use the default loader: 'tsx', or compile it to .js)"
