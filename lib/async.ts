@@ -14,3 +14,13 @@ export function timeout (ms: number): { promise: Promise<'timeout'>, cancel: () 
   const promise = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, ms, 'timeout') })
   return { promise, cancel: () => clearTimeout(timer) }
 }
+
+/** What `work` settles with, or `'timeout'` once `ms` passed first (the work may still finish later). */
+export async function within<T> (work: PromiseLike<T>, ms: number): Promise<T | 'timeout'> {
+  const timer = timeout(ms)
+  try {
+    return await Promise.race([work, timer.promise])
+  } finally {
+    timer.cancel()
+  }
+}

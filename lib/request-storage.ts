@@ -3,24 +3,6 @@ import { createHook, executionAsyncResource, type AsyncHook } from 'node:async_h
 type Resource = Record<symbol, unknown>
 
 /**
- * A request-scoped store that follows a handler's async calls, like `AsyncLocalStorage`, with the
- * part of it this package uses: `run`, `getStore`, `disable`.
- *
- * Why not `AsyncLocalStorage` itself: on Node 20 its init hook writes the current store onto every
- * async resource the process creates while it is enabled, `undefined` included. Every tick object,
- * timer and promise of every request, inside a handler or not, gains a property and changes shape,
- * and the code that handles those objects (Node's HTTP server, nextTick, Fastify) sees them in two
- * shapes. Here a resource is written to only when it is created inside a store, so traffic that
- * runs outside handlers (cache hits, POST, other plugins' routes) keeps its objects' shapes, and
- * within a handler `run` does not touch the resource it was called from.
- *
- * Semantics, as `AsyncLocalStorage` (test/request-storage.test.js runs the same scenarios against
- * both): inside `run(store, fn)` — synchronously, and in every async continuation created from
- * there (promises, timers, ticks, I/O callbacks) — `getStore()` returns `store`; a nested `run`
- * shadows it for its own call tree; after `disable()` `getStore()` returns undefined outside a
- * synchronous run until the next `run`. `runSynchronous` is ours: see there.
- */
-/**
  * What both request storages share: the store of the run executing synchronously right now, held
  * in a field, so a handler that answers at once needs no async context at all.
  */
@@ -40,6 +22,24 @@ export class SynchronousRun<T> {
   }
 }
 
+/**
+ * A request-scoped store that follows a handler's async calls, like `AsyncLocalStorage`, with the
+ * part of it this package uses: `run`, `getStore`, `disable`.
+ *
+ * Why not `AsyncLocalStorage` itself: on Node 20 its init hook writes the current store onto every
+ * async resource the process creates while it is enabled, `undefined` included. Every tick object,
+ * timer and promise of every request, inside a handler or not, gains a property and changes shape,
+ * and the code that handles those objects (Node's HTTP server, nextTick, Fastify) sees them in two
+ * shapes. Here a resource is written to only when it is created inside a store, so traffic that
+ * runs outside handlers (cache hits, POST, other plugins' routes) keeps its objects' shapes, and
+ * within a handler `run` does not touch the resource it was called from.
+ *
+ * Semantics, as `AsyncLocalStorage` (test/request-storage.test.js runs the same scenarios against
+ * both): inside `run(store, fn)` — synchronously, and in every async continuation created from
+ * there (promises, timers, ticks, I/O callbacks) — `getStore()` returns `store`; a nested `run`
+ * shadows it for its own call tree; after `disable()` `getStore()` returns undefined outside a
+ * synchronous run until the next `run`. `runSynchronous` is ours: see there.
+ */
 export class RequestStorage<T> extends SynchronousRun<T> {
   readonly #key = Symbol('fastify-route-handlers.request-store')
   #enabled = false

@@ -1,4 +1,4 @@
-import { timeout } from './async.js'
+import { within } from './async.js'
 import { CachedRoute } from './cache/cached-route.js'
 import { installFetchCache } from './cache/data-cache.js'
 import { readSegmentConfig, routePolicy, type RoutePolicy, type SegmentConfig } from './cache/policy.js'
@@ -261,16 +261,13 @@ export function prerenderTask (prepared: PreparedRoute, prefix: string, render: 
         log.warn({ routeFile, path: full }, 'prerender skipped: out of time; the path will be generated on its first request')
         continue
       }
-      const late = timeout(left)
       try {
-        if (await Promise.race([render(full), late.promise]) === 'timeout') {
+        if (await within(render(full), left) === 'timeout') {
           log.warn({ routeFile, path: full }, 'prerender did not finish in time; the path will be generated on its first request')
         }
       } catch (error) {
         // As SPEC'd: a prerender failure falls back to generating on the first request.
         log.warn({ err: error, routeFile, path: full }, 'prerender failed; the path will be generated on its first request')
-      } finally {
-        late.cancel()
       }
     }
   }

@@ -2,7 +2,8 @@
 // runs them (test/fixtures/redis-instance/server.js): cluster-wide single-flight, invalidation
 // reaching every instance. Outages and garbage: test/redis-outage.test.js.
 import t from 'tap'
-import { eventually, startRedis } from './helpers/redis.js'
+import { waitFor } from './helpers/hosts.js'
+import { startRedis } from './helpers/redis.js'
 import { startAll } from './helpers/instances.js'
 
 // Real processes and real waits for expiry: more than the default per-file timeout on a busy machine.
@@ -31,12 +32,12 @@ t.test('one regeneration per expiry under 100 concurrent requests over three ins
   let last = first[0].body
   for (let expiry = 2; expiry <= 4; expiry++) {
     // revalidate = 2: wait until the entry is stale everywhere
-    await eventually(() => Date.now() > last.at + 2100, 5000, 'stale')
+    await waitFor(() => Date.now() > last.at + 2100, 5000, 'stale')
     const responses = await burst(instances, '/gen')
     t.ok(responses.every((res) => res.status === 200), `expiry ${expiry}: all 200`)
     t.ok(responses.every((res) => res.body.n !== undefined && res.body.at >= last.at), `expiry ${expiry}: stale or new, never older`)
     // the one background regeneration stored: every instance serves it
-    const next = await eventually(async () => {
+    const next = await waitFor(async () => {
       const seen = await Promise.all(instances.map(async (instance) => await (await fetch(instance.url + '/gen')).json()))
       return seen.every((body) => body.at > last.at && body.at === seen[0].at) && seen[0]
     }, 5000, `every instance on generation ${expiry}`)
@@ -53,7 +54,7 @@ t.test('revalidateTag on one instance is seen by the others', async (t) => {
   const done = await fetch(a.url + '/revalidate?tag=posts', { method: 'POST' })
   t.equal(done.status, 200)
   for (const instance of [b, c]) {
-    const fresh = await eventually(async () => {
+    const fresh = await waitFor(async () => {
       const res = await fetch(instance.url + '/tagged')
       const body = await res.json()
       return body.posts.version !== before.posts.version && body

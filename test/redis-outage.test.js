@@ -1,7 +1,8 @@
 // App instances as separate processes sharing a real redis-server that stops mid-test, or
 // whose keys hold garbage: every answer stays a 200 and nothing invalid is ever served.
 import t from 'tap'
-import { eventually, startRedis } from './helpers/redis.js'
+import { waitFor } from './helpers/hosts.js'
+import { startRedis } from './helpers/redis.js'
 import { startAll } from './helpers/instances.js'
 
 t.setTimeout(180_000)
@@ -27,7 +28,7 @@ t.test('Redis stopped mid-test still gives 200s; shared behaviour comes back aft
 
   await redis.start()
   // Once both are reconnected, one instance's generation is the other's hit again.
-  await eventually(async () => {
+  await waitFor(async () => {
     await fetch(a.url + '/revalidate?tag=posts', { method: 'POST' })
     const fromA = await (await fetch(a.url + '/tagged')).json()
     const fromB = await (await fetch(b.url + '/tagged')).json()

@@ -9,8 +9,8 @@ import t from 'tap'
 import Redis from 'ioredis'
 import { redisStore } from '../dist/redis/index.js'
 import { encodeEntry } from '../dist/redis/codec.js'
-import { eventually, startRedis } from './helpers/redis.js'
-import { hosts, makeApp, startHost } from './helpers/hosts.js'
+import { startRedis } from './helpers/redis.js'
+import { hosts, makeApp, startHost, waitFor } from './helpers/hosts.js'
 import { makeTree } from './helpers/routing-tmp.js'
 
 function recordingLog () {
@@ -108,14 +108,14 @@ t.test('an instance storing a key drops older local copies elsewhere; Redis empt
   await a.store.set('route:/k', entryOf('one', { createdAt: Date.now() - 1000 }))
   await b.store.get('route:/k')
   await a.store.set('route:/k', entryOf('two'))
-  await eventually(() => isPromise(b.store.get('route:/k')), 1000, 'local copy dropped')
+  await waitFor(() => isPromise(b.store.get('route:/k')), 1000, 'local copy dropped')
   t.equal(Buffer.from((await b.store.get('route:/k')).body).toString(), 'two')
 
   await a.store.delete('route:/k')
   await b.store.set('route:/stale', entryOf('s', { createdAt: Date.now() - 120_000 }))
   await redis.client().del('frh:e:route:/stale')
   t.equal(await b.store.get('route:/stale'), undefined, 'Redis answered without it: not served from the local stale copy')
-  await eventually(async () => await b.store.get('route:/k') === undefined, 1000, 'a delete reaches the other instance')
+  await waitFor(async () => await b.store.get('route:/k') === undefined, 1000, 'a delete reaches the other instance')
 })
 
 t.test('invalidating a tag deletes through the index and reaches every instance', async (t) => {
@@ -137,7 +137,7 @@ t.test('invalidating a tag deletes through the index and reaches every instance'
   t.equal(await raw.exists('frh:e:route:/u'), 1)
 
   // Pushed: b makes no call of its own to learn it.
-  await eventually(() => b.invalidated.includes('posts'), 1000, 'b told')
+  await waitFor(() => b.invalidated.includes('posts'), 1000, 'b told')
   t.equal(await b.store.get('route:/p1'), undefined)
   t.notOk(isPromise(b.store.get('route:/u')), 'untouched entries stay local')
   t.same(a.invalidated, [], 'an instance is not told of its own invalidation')
@@ -203,7 +203,7 @@ t.test('garbage in our keys is logged, deleted and never served', async (t) => {
   for (const [name, value] of Object.entries(values)) {
     await raw.set(`frh:e:route:/${name}`, value)
     t.equal(await a.store.get(`route:/${name}`), undefined, name)
-    await eventually(async () => await raw.exists(`frh:e:route:/${name}`) === 0, 1000, `${name} deleted`)
+    await waitFor(async () => await raw.exists(`frh:e:route:/${name}`) === 0, 1000, `${name} deleted`)
   }
   t.equal(a.log.lines.filter((line) => line.code === 'FRH_ERR_REDIS_ENTRY_INVALID').length, Object.keys(values).length)
   await raw.set('frh:e:route:/good', good)
@@ -234,7 +234,7 @@ t.test('Redis down: the local level serves, nothing throws, one log line per out
   t.equal(a.log.lines.filter((line) => line.level === 'warn' && line.code === 'FRH_ERR_REDIS_UNAVAILABLE').length, 1)
 
   await redis.start()
-  await eventually(async () => {
+  await waitFor(async () => {
     await a.store.set('route:/back', entryOf('back'))
     return await redis.client().exists('frh:e:route:/back') === 1
   }, 5000, 'writes reach Redis again')
@@ -253,11 +253,11 @@ t.test('invalidations made while Redis is unreachable reach the other instances 
   await a.store.invalidateTags(['posts'])
   t.equal(a.log.lines.filter((line) => line.code === 'FRH_ERR_REDIS_UNAVAILABLE').length, 1)
   await new Promise((resolve) => setTimeout(resolve, 450))
-  await eventually(async () => {
+  await waitFor(async () => {
     await a.store.get('route:/probe')
     return await raw.exists('frh:e:route:/p') === 0
   }, 3000, 'the pending invalidation replayed')
-  await eventually(() => b.invalidated.includes('posts'), 1000, 'b told')
+  await waitFor(() => b.invalidated.includes('posts'), 1000, 'b told')
 })
 
 t.test('a given client is used, and left open on close', async (t) => {
@@ -314,6 +314,6 @@ for (const host of hosts) {
     t.same(await again.json(), { n: 1 }, "the other instance's own first generation")
 
     await two.fetch('/revalidate?tag=data', { method: 'POST' })
-    await eventually(async () => (await (await one.fetch('/data')).json()).calls === 2, 2000, 'revalidateTag reached the first instance')
+    await waitFor(async () => (await (await one.fetch('/data')).json()).calls === 2, 2000, 'revalidateTag reached the first instance')
   })
 }

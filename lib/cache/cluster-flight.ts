@@ -1,4 +1,4 @@
-import { timeout } from '../async.js'
+import { within } from '../async.js'
 import type { Logger } from '../host.js'
 import type { Milliseconds } from './policy.js'
 import type { Outcome } from './response-cache.js'
@@ -35,11 +35,10 @@ export async function sharedGeneration (flight: ClusterFlight, key: string, gene
 
 /** The key's lock, or undefined when the store does not answer within storeTimeoutMs. */
 async function tryLock (flight: ClusterFlight, key: string): Promise<GenerationLock | undefined> {
-  const timer = timeout(flight.storeTimeoutMs)
   // Held past the longest wait: a holder that crashed blocks the key for this long at most.
   const asked = flight.store.lock!(key, flight.lockTimeoutMs * 2)
   try {
-    const result = await Promise.race([asked, timer.promise])
+    const result = await within(asked, flight.storeTimeoutMs)
     if (result !== 'timeout') return result
     // Answered too late: a lock taken meanwhile is released, not left to expire.
     asked.then((late) => { if (late.acquired) late.release().catch(() => {}) }, () => {})
@@ -47,7 +46,5 @@ async function tryLock (flight: ClusterFlight, key: string): Promise<GenerationL
   } catch (error) {
     flight.log.debug({ err: error, key }, 'cache store lock failed; generating without cluster single-flight')
     return undefined
-  } finally {
-    timer.cancel()
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { HostReply, Logger } from '../host.js'
-import { isThenable, timeout } from '../async.js'
+import { isThenable, timeout, within } from '../async.js'
 import { FRH_ERR_CACHE_STORE_FAILED } from '../errors.js'
 import { isStreamBody, passStringsThrough, setStatus, type ResponseParts } from '../reply.js'
 import { sharedGeneration } from './cluster-flight.js'
@@ -170,14 +170,11 @@ export class ResponseCache {
       const found = this.store.get(key)
       if (!isThenable(found)) return checkEntry(found)
       // A store that does not answer costs at most storeTimeoutMs, then the request goes on uncached.
-      const timer = timeout(this.storeTimeoutMs)
-      return Promise.race([Promise.resolve(found), timer.promise]).then((result) => {
-        timer.cancel()
+      return within(found, this.storeTimeoutMs).then((result) => {
         if (result !== 'timeout') return checkEntry(result)
         this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, new Error(`no answer within ${this.storeTimeoutMs} ms`)) }, 'cache store read timed out')
         return undefined
       }, (error: Error) => {
-        timer.cancel()
         this.log.warn({ err: new FRH_ERR_CACHE_STORE_FAILED('read', key, error) }, 'cache store read failed')
         return undefined
       })
@@ -377,13 +374,8 @@ export class ResponseCache {
 
   /** A store call, given at most storeTimeoutMs: past it, it rejects (the call may still finish). */
   async #bounded (call: () => unknown): Promise<void> {
-    const timer = timeout(this.storeTimeoutMs)
-    try {
-      const result = await Promise.race([Promise.resolve().then(call), timer.promise])
-      if (result === 'timeout') throw new Error(`no answer within ${this.storeTimeoutMs} ms`)
-    } finally {
-      timer.cancel()
-    }
+    const result = await within(Promise.resolve().then(call), this.storeTimeoutMs)
+    if (result === 'timeout') throw new Error(`no answer within ${this.storeTimeoutMs} ms`)
   }
 
   /** These tags were invalidated, here or on another instance: generations in flight that carry them must not store. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { timeout } from '../async.js'
+import { within } from '../async.js'
 import { FRH_ERR_REDIS_ENTRY_INVALID } from '../errors.js'
 import { MemoryStore, type MemoryStoreOptions } from '../cache/memory-store.js'
 import type { CacheEntry, CacheStore, GenerationLock, StoreAttachment } from '../cache/store.js'
@@ -161,19 +161,16 @@ export class RedisStore implements CacheStore {
 
   /** A Redis call bounded by commandTimeoutMs; its failure is recorded (logged once per outage) and rethrown. */
   async #call<T> (call: () => Promise<T>): Promise<T> {
-    const timer = timeout(this.#settings.commandTimeoutMs)
     try {
-      const result = await Promise.race([call(), timer.promise])
+      const result = await within(call(), this.#settings.commandTimeoutMs)
       if (result === 'timeout') throw new Error(`no answer within ${this.#settings.commandTimeoutMs} ms`)
       this.#health.ok()
-      return result as T
+      return result
     } catch (error) {
       // Before the first connection is up, a slow call is the connection being made, not an
       // outage: it is a miss, unlogged. A Redis that refuses connections reports 'error' events.
       if (this.#connected) this.#health.fault(error)
       throw error
-    } finally {
-      timer.cancel()
     }
   }
 

@@ -9,7 +9,7 @@ import routeHandlers from '../../dist/index.js'
 import { clientFor, closeServer, listen, makeApp } from './hosts.js'
 import { connect } from './raw-http.js'
 
-export { createClock, createGate, createState, hosts, settle, until } from './hosts.js'
+export { createClock, createGate, createState, hosts, settle, until, waitFor } from './hosts.js'
 
 /** The route every fixture gets: what a later, innocent client asks for. */
 const okRoute = "export const dynamic = 'force-dynamic'\nexport function GET () { return new Response('ok') }\n"
@@ -126,14 +126,4 @@ export function pause (ms = 30) {
 /** No log line leaked `secret` into a response (checked by the caller) — and no line is missing: it was logged. */
 export function loggedError (logs, pattern) {
   return logs.some((line) => line.level === 'error' && (pattern.test(line.msg ?? '') || pattern.test(line.err?.message ?? '')))
-}
-
-/** Poll `condition()` (may be async) every few ms until it holds, for at most `ms`: for waits on real timers. */
-export async function waitFor (condition, ms = 10_000) {
-  const end = Date.now() + ms
-  for (;;) {
-    if (await condition()) return
-    if (Date.now() > end) throw new Error('condition never became true')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
 }

@@ -158,6 +158,20 @@ export async function settle (turns = 20) {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
+/**
+ * Poll `condition()` (may be async) every few ms until it gives a truthy value, for at most `ms`:
+ * for waits on real timers and other processes. Resolves with that value.
+ */
+export async function waitFor (condition, ms = 10_000, label = 'condition') {
+  const end = Date.now() + ms
+  for (;;) {
+    const value = await condition()
+    if (value) return value
+    if (Date.now() > end) throw new Error(`${label} never became true`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
 /** Yield until `condition()` holds (an async condition is awaited). */
 export async function until (condition, turns = 10_000) {
   for (let i = 0; i < turns; i++) {

@@ -69,14 +69,3 @@ export async function startRedis (t) {
   })
   return server
 }
-
-/** Poll `check` until it returns a truthy value (or throw after `ms`). */
-export async function eventually (check, ms = 3000, label = 'condition') {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
