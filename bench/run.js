@@ -2,17 +2,21 @@
 // its scenario, on each Node version; prints one table per version and writes bench/results.json.
 //
 // Method (issue 17): every (scenario, server) pair of a round gets a fresh server process. The
-// process runs alone on core 1 and the load generator (this process, autocannon) on core 0. After
-// a warm-up, a fixed number of requests; the server's user + system CPU time over exactly those
-// requests, divided by their count, is its cost. A row's cpuRatio is the median over rounds of
-// baseline CPU / server CPU in the same round; the server order rotates every round. CPU time does
-// not depend on how fast the load generator runs, which other load on the machine changes;
-// req/s and p99 are kept as information. Two fresh processes of one server differ more than two
-// windows of one process do, so the defaults favour more rounds over longer runs.
+// process runs alone on core 1 and the load generator (this process, autocannon) on core 0. Each
+// is first warmed until V8 has optimised the request path: before that, most of a process's CPU
+// time goes to the interpreter and to the compiler threads, which are counted too, so a short
+// warm-up measures how fast a server warms up, not what a request costs (docs/performance.md
+// has the curve). Then a fixed number of requests, sent in slices that alternate between the
+// scenario's servers, so a slow spell of the shared machine falls on all of them; the server's
+// user + system CPU time over exactly those requests, divided by their count, is its cost. A
+// row's cpuRatio is the median over rounds of baseline CPU / server CPU in the same round; the
+// server order rotates every round and every slice. req/s and p99 are kept as information.
 //
 // Env knobs (defaults in brackets):
 //   BENCH_NODE       Node versions to run the servers on, comma-separated majors; `self` is the
-//                    Node running this script [24,22,self]. Other majors come from .ci/node-bin.
+//                    Node running this script [24,22]. Other majors come from .ci/node-bin.
+//                    Warmed servers on three versions take longer than the 8 minutes a whole
+//                    run may take here: end-of-life Node 20 runs when named (`24,22,20`).
 //   BENCH_SCENARIOS  scenario names or parts of them, comma-separated [all]
 //   BENCH_SERVERS    server names or parts of them, comma-separated [plugin,hono]; a whole name
 //                    picks that server alone, a part every server whose name contains it. Each
@@ -24,8 +28,8 @@
 //                    that build (the route files' imports of the package too), to the default
 //                    servers; with BENCH_SERVERS, name it (`plugin,plugin before`). Both rows are
 //                    ratios to the same baseline samples of each round.
-//   BENCH_ROUNDS [6], BENCH_REQUESTS measured requests per run [3000], BENCH_WARMUP [1500],
-//   BENCH_CONNECTIONS [50]
+//   BENCH_ROUNDS [5], BENCH_REQUESTS measured requests per server and round [4500],
+//   BENCH_SLICES the slices they are sent in [3], BENCH_WARMUP [12000], BENCH_CONNECTIONS [50]
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -37,9 +41,10 @@ import { scenarios as allScenarios } from './scenarios.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const knob = (name, fallback, min, max) => Math.max(min, Math.min(max, Number(process.env[name] ?? fallback)))
-const ROUNDS = knob('BENCH_ROUNDS', 6, 1, 50)
-const REQUESTS = knob('BENCH_REQUESTS', 3000, 100, 1e6)
-const WARMUP = knob('BENCH_WARMUP', 1500, 0, 1e6)
+const ROUNDS = knob('BENCH_ROUNDS', 5, 1, 50)
+const REQUESTS = knob('BENCH_REQUESTS', 4500, 100, 1e6)
+const SLICES = knob('BENCH_SLICES', 3, 1, 100)
+const WARMUP = knob('BENCH_WARMUP', 12000, 0, 1e6)
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 50, 1, 1000)
 const list = (name) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean)
 const wantedServers = list('BENCH_SERVERS')
@@ -58,14 +63,17 @@ process.on('SIGINT', () => fail('interrupted'))
 
 /** `{ bin, version }` for each BENCH_NODE entry. */
 function nodeBinaries () {
-  return (list('BENCH_NODE') ?? ['24', '22', 'self']).map((entry) => {
+  return (list('BENCH_NODE') ?? ['24', '22']).map((entry) => {
     const self = entry === 'self' || entry === process.versions.node.split('.')[0]
     const bin = self ? process.execPath : execFileSync('bash', [`${root}.ci/node-bin`, entry], { encoding: 'utf8' }).trim()
     return { bin, version: execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim() }
   })
 }
 
-/** One round on one Node: every pair's fresh process started together, then measured one by one. */
+/**
+ * One round on one Node: every pair's fresh process started together; then, scenario by scenario,
+ * each of its servers verified and warmed, and measured in slices that alternate between them.
+ */
 async function runRound (node, round, hit, samples) {
   const pairs = []
   for (const scenario of scenarios) {
@@ -79,21 +87,55 @@ async function runRound (node, round, hit, samples) {
     // Waiting servers stay off the measured core.
     pin(proc, '0')
   }
-  for (let i = 0; i < pairs.length; i++) {
-    samples.push(await measurePair(node, round, pairs[i].scenario, procs[i], hit))
-    await stopServer(procs[i])
-    live.delete(procs[i])
+  for (const scenario of scenarios) {
+    const group = procs.filter((_, i) => pairs[i].scenario === scenario)
+    samples.push(...await measureScenario(node, round, scenario, group, hit))
+    for (const proc of group) {
+      await stopServer(proc)
+      live.delete(proc)
+    }
   }
 }
 
-async function measurePair (node, round, scenario, proc, hit) {
-  pin(proc, '1')
-  const xNextjsCache = await verifyAnswer(proc, scenario, hit)
-  if (WARMUP > 0) await load(proc.port, scenario, WARMUP, CONNECTIONS)
-  const before = await readCpu(proc)
-  const { rps, p99 } = await load(proc.port, scenario, REQUESTS, CONNECTIONS)
-  const after = await readCpu(proc)
-  return { node: node.version, scenario: scenario.name, server: proc.server.name, round, cpuUs: (after - before) / REQUESTS, rps, p99, xNextjsCache }
+/**
+ * Measure one scenario's servers in one round. Each is verified and warmed until the JIT has
+ * settled; then the measured requests are sent in SLICES slices, each server taking its turn
+ * in every slice, so a slow spell of the machine lands on all of them rather than on one.
+ */
+async function measureScenario (node, round, scenario, group, hit) {
+  const results = []
+  for (const proc of group) {
+    pin(proc, '1')
+    const xNextjsCache = await verifyAnswer(proc, scenario, hit)
+    if (WARMUP > 0) await load(proc.port, scenario, WARMUP, CONNECTIONS)
+    pin(proc, '0')
+    results.push({ proc, xNextjsCache, cpuUs: 0, seconds: 0, p99s: [] })
+  }
+  const perSlice = Math.ceil(REQUESTS / SLICES)
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (let i = 0; i < results.length; i++) {
+      const result = results[(i + slice) % results.length]
+      pin(result.proc, '1')
+      const before = await readCpu(result.proc)
+      const { seconds, p99 } = await load(result.proc.port, scenario, perSlice, CONNECTIONS)
+      const after = await readCpu(result.proc)
+      pin(result.proc, '0')
+      result.cpuUs += after - before
+      result.seconds += seconds
+      result.p99s.push(p99)
+    }
+  }
+  const measured = perSlice * SLICES
+  return results.map(({ proc, xNextjsCache, cpuUs, seconds, p99s }) => ({
+    node: node.version,
+    scenario: scenario.name,
+    server: proc.server.name,
+    round,
+    cpuUs: cpuUs / measured,
+    rps: measured / seconds,
+    p99: p99s.sort((a, b) => a - b)[Math.floor(p99s.length / 2)],
+    xNextjsCache
+  }))
 }
 
 async function main () {
@@ -108,7 +150,7 @@ async function main () {
   }
   const nodes = nodeBinaries()
   const pairsPerRound = scenarios.reduce((n, s) => n + serversFor(s, wantedServers).length, 0)
-  console.log(`Node ${nodes.map((n) => n.version).join(', ')}; ${scenarios.length} scenarios, ${pairsPerRound} server processes per round, ${ROUNDS} rounds; ${WARMUP} warm-up + ${REQUESTS} measured requests each, ${CONNECTIONS} connections`)
+  console.log(`Node ${nodes.map((n) => n.version).join(', ')}; ${scenarios.length} scenarios, ${pairsPerRound} server processes per round, ${ROUNDS} rounds; ${WARMUP} warm-up + ${REQUESTS} measured requests each in ${SLICES} slices, ${CONNECTIONS} connections`)
   const samples = []
   for (const node of nodes) {
     const hit = scenarios.some((s) => s.name === HIT) ? await probeHit(node.bin, scenarios, fail) : undefined

@@ -22,7 +22,7 @@ export function fetchOnce (port, scenario) {
 /**
  * `amount` requests over `connections` keep-alive connections. req/s is over the time from the
  * start to the last response (autocannon's own duration, and its end, wait for a sampling tick,
- * hence the short tick); p99 in ms.
+ * hence the short tick); `seconds` that time; p99 in ms.
  */
 export function load (port, scenario, amount, connections) {
   return new Promise((resolve, reject) => {
@@ -42,7 +42,7 @@ export function load (port, scenario, amount, connections) {
       const seconds = Number(last - started) / 1e9
       if (result.non2xx > 0) return reject(new Error(`${scenario.name}: ${result.non2xx} non-2xx answers`))
       if (result.errors > 0) return reject(new Error(`${scenario.name}: ${result.errors} errors (${result.timeouts} timeouts)`))
-      resolve({ rps: result.requests.total / seconds, p99: result.latency.p99 })
+      resolve({ rps: result.requests.total / seconds, seconds, p99: result.latency.p99 })
     })
     instance.on('response', () => { last = process.hrtime.bigint() })
   })
