@@ -29,7 +29,7 @@
 //                    servers; with BENCH_SERVERS, name it (`plugin,plugin before`). Both rows are
 //                    ratios to the same baseline samples of each round.
 //   BENCH_ROUNDS [5], BENCH_REQUESTS measured requests per server and round [4500],
-//   BENCH_SLICES the slices they are sent in [3], BENCH_WARMUP [12000], BENCH_CONNECTIONS [50]
+//   BENCH_SLICES the slices they are sent in [3], BENCH_WARMUP [10000], BENCH_CONNECTIONS [50]
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -44,7 +44,7 @@ const knob = (name, fallback, min, max) => Math.max(min, Math.min(max, Number(pr
 const ROUNDS = knob('BENCH_ROUNDS', 5, 1, 50)
 const REQUESTS = knob('BENCH_REQUESTS', 4500, 100, 1e6)
 const SLICES = knob('BENCH_SLICES', 3, 1, 100)
-const WARMUP = knob('BENCH_WARMUP', 12000, 0, 1e6)
+const WARMUP = knob('BENCH_WARMUP', 10000, 0, 1e6)
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 50, 1, 1000)
 const list = (name) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean)
 const wantedServers = list('BENCH_SERVERS')
