@@ -3,8 +3,8 @@
 //
 // Method (issue 17): every (scenario, server) pair of a round gets a fresh server process. The
 // process runs alone on core 1 and the load generator (this process, autocannon) on core 0. Each
-// is first warmed until V8 has optimised the request path: before that, most of a process's CPU
-// time goes to the interpreter and to the compiler threads, which are counted too, so a short
+// is first warmed until V8 has optimised most of the request path: before that, most of a
+// process's CPU time goes to the interpreter and to the compiler threads, counted too, so a short
 // warm-up measures how fast a server warms up, not what a request costs (docs/performance.md
 // has the curve). Then a fixed number of requests, sent in slices that alternate between the
 // scenario's servers, so a slow spell of the shared machine falls on all of them; the server's
@@ -98,8 +98,8 @@ async function runRound (node, round, hit, samples) {
 }
 
 /**
- * Measure one scenario's servers in one round. Each is verified and warmed until the JIT has
- * settled; then the measured requests are sent in SLICES slices, each server taking its turn
+ * Measure one scenario's servers in one round. Each is verified and warmed (WARMUP requests);
+ * then the measured requests are sent in SLICES slices, each server taking its turn
  * in every slice, so a slow spell of the machine lands on all of them rather than on one.
  */
 async function measureScenario (node, round, scenario, group, hit) {
