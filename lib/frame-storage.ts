@@ -42,7 +42,14 @@ export class FrameRequestStorage<T> extends SynchronousRun<T> {
 
   /** `callback` in a frame holding `store`; a synchronous store of an outer run is shadowed meanwhile. */
   #inFrame<R, A extends unknown[]> (store: T, callback: (...args: A) => R, args: A): R {
-    return this.withCurrent(undefined, () => this.#als.run(store, callback, ...args), [])
+    // Inline rather than through withCurrent: no closure per call on an async handler's path.
+    const previous = this.current
+    this.current = undefined
+    try {
+      return this.#als.run(store, callback, ...args)
+    } finally {
+      this.current = previous
+    }
   }
 }
 
