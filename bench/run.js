@@ -1,16 +1,18 @@
 // `npm run bench`: server CPU time per request, each server against the plain Fastify baseline of
 // its scenario, on each Node version; prints one table per version and writes bench/results.json.
 //
-// Method (issue 17): every (scenario, server) pair of a round gets a fresh server process. The
-// process runs alone on core 1 and the load generator (this process, autocannon) on core 0. Each
-// is first warmed until V8 has optimised most of the request path: before that, most of a
-// process's CPU time goes to the interpreter and to the compiler threads, counted too, so a short
-// warm-up measures how fast a server warms up, not what a request costs (docs/performance.md
-// has the curve). Then a fixed number of requests, sent in slices that alternate between the
-// scenario's servers, so a slow spell of the shared machine falls on all of them; the server's
-// user + system CPU time over exactly those requests, divided by their count, is its cost. A
-// row's cpuRatio is the median over rounds of baseline CPU / server CPU in the same round; the
-// server order rotates every round and every slice. req/s and p99 are kept as information.
+// Method (issue 17): every (scenario, server) pair of a round gets a fresh server process, started
+// right before its scenario's turn. The process runs alone on core 1 and the load generator (this
+// process, autocannon) on core 0. Each is first warmed until V8 has optimised most of the request
+// path: before that, most of a process's CPU time goes to the interpreter and to the compiler
+// threads, counted too, so a short warm-up measures how fast a server warms up, not what a
+// request costs (docs/performance.md has the curve); a full garbage collection within the warm-up
+// clears what startup left in the old generation. Then a fixed number of requests, sent in slices
+// that alternate between the scenario's servers, so a slow spell of the shared machine falls on
+// all of them; the server's user + system CPU time over each slice, divided by its requests, and
+// the median over the slices is its cost. A row's cpuRatio is the median over rounds of baseline
+// CPU / server CPU in the same round; the server order rotates every round and every slice. req/s
+// and p99 are kept as information.
 //
 // Env knobs (defaults in brackets):
 //   BENCH_NODE       Node versions to run the servers on, comma-separated majors; `self` is the
@@ -29,13 +31,13 @@
 //                    servers; with BENCH_SERVERS, name it (`plugin,plugin before`). Both rows are
 //                    ratios to the same baseline samples of each round.
 //   BENCH_ROUNDS [5], BENCH_REQUESTS measured requests per server and round [4500],
-//   BENCH_SLICES the slices they are sent in [3], BENCH_WARMUP [10000], BENCH_CONNECTIONS [50]
+//   BENCH_SLICES the slices they are sent in [5], BENCH_WARMUP [10000], BENCH_CONNECTIONS [50]
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { load } from './harness/http.js'
 import { printTable, summarise } from './harness/report.js'
-import { HIT, allServers, pin, readCpu, serversFor, startServer, stopServer, unknownServers } from './harness/servers.js'
+import { HIT, allServers, collectGarbage, pin, readCpu, serversFor, startServer, stopServer, unknownServers } from './harness/servers.js'
 import { probeHit, verifyAnswer } from './harness/verify.js'
 import { scenarios as allScenarios } from './scenarios.js'
 
@@ -43,7 +45,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const knob = (name, fallback, min, max) => Math.max(min, Math.min(max, Number(process.env[name] ?? fallback)))
 const ROUNDS = knob('BENCH_ROUNDS', 5, 1, 50)
 const REQUESTS = knob('BENCH_REQUESTS', 4500, 100, 1e6)
-const SLICES = knob('BENCH_SLICES', 3, 1, 100)
+const SLICES = knob('BENCH_SLICES', 5, 1, 100)
 const WARMUP = knob('BENCH_WARMUP', 10000, 0, 1e6)
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 50, 1, 1000)
 const list = (name) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean)
@@ -71,24 +73,22 @@ function nodeBinaries () {
 }
 
 /**
- * One round on one Node: every pair's fresh process started together; then, scenario by scenario,
- * each of its servers verified and warmed, and measured in slices that alternate between them.
+ * One round on one Node: scenario by scenario, its servers started together in fresh processes,
+ * then verified, warmed and measured (measureScenario), then stopped. Started right before their
+ * turn rather than all at the round's start, so no row depends on how long its processes sat idle
+ * while the rows before it ran (docs/performance.md, "Idle before the warm-up").
  */
 async function runRound (node, round, hit, samples) {
-  const pairs = []
   for (const scenario of scenarios) {
     const servers = serversFor(scenario, wantedServers)
     // Rotate the order each round so no server always runs right after the same neighbour.
-    for (let i = 0; i < servers.length; i++) pairs.push({ scenario, server: servers[(i + round) % servers.length] })
-  }
-  const procs = await Promise.all(pairs.map(({ server }) => startServer(node.bin, server, server.sameBytes ? hit.env : {}, fail)))
-  for (const proc of procs) {
-    live.add(proc)
-    // Waiting servers stay off the measured core.
-    pin(proc, '0')
-  }
-  for (const scenario of scenarios) {
-    const group = procs.filter((_, i) => pairs[i].scenario === scenario)
+    const ordered = servers.map((_, i) => servers[(i + round) % servers.length])
+    const group = await Promise.all(ordered.map((server) => startServer(node.bin, server, server.sameBytes ? hit.env : {}, fail)))
+    for (const proc of group) {
+      live.add(proc)
+      // Waiting servers stay off the measured core.
+      pin(proc, '0')
+    }
     samples.push(...await measureScenario(node, round, scenario, group, hit))
     for (const proc of group) {
       await stopServer(proc)
@@ -98,18 +98,20 @@ async function runRound (node, round, hit, samples) {
 }
 
 /**
- * Measure one scenario's servers in one round. Each is verified and warmed (WARMUP requests);
- * then the measured requests are sent in SLICES slices, each server taking its turn
- * in every slice, so a slow spell of the machine lands on all of them rather than on one.
+ * Measure one scenario's servers in one round. Each is verified and warmed (warm()); then the
+ * measured requests are sent in SLICES slices, each server taking its turn in every slice, so a
+ * slow spell of the machine lands on all of them rather than on one. A server's CPU per request is
+ * the median over its slices: this VM charges time the host takes from a core to whatever runs on
+ * it, so a spell that falls inside one slice would otherwise count against that server alone.
  */
 async function measureScenario (node, round, scenario, group, hit) {
   const results = []
   for (const proc of group) {
     pin(proc, '1')
     const xNextjsCache = await verifyAnswer(proc, scenario, hit)
-    if (WARMUP > 0) await load(proc.port, scenario, WARMUP, CONNECTIONS)
+    await warm(proc, scenario)
     pin(proc, '0')
-    results.push({ proc, xNextjsCache, cpuUs: 0, seconds: 0, p99s: [] })
+    results.push({ proc, xNextjsCache, sliceCpuUs: [], seconds: 0, p99s: [] })
   }
   const perSlice = Math.ceil(REQUESTS / SLICES)
   for (let slice = 0; slice < SLICES; slice++) {
@@ -120,22 +122,40 @@ async function measureScenario (node, round, scenario, group, hit) {
       const { seconds, p99 } = await load(result.proc.port, scenario, perSlice, CONNECTIONS)
       const after = await readCpu(result.proc)
       pin(result.proc, '0')
-      result.cpuUs += after - before
+      result.sliceCpuUs.push((after - before) / perSlice)
       result.seconds += seconds
       result.p99s.push(p99)
     }
   }
-  const measured = perSlice * SLICES
-  return results.map(({ proc, xNextjsCache, cpuUs, seconds, p99s }) => ({
+  return results.map(({ proc, xNextjsCache, sliceCpuUs, seconds, p99s }) => ({
     node: node.version,
     scenario: scenario.name,
     server: proc.server.name,
     round,
-    cpuUs: cpuUs / measured,
-    rps: measured / seconds,
-    p99: p99s.sort((a, b) => a - b)[Math.floor(p99s.length / 2)],
+    cpuUs: middle(sliceCpuUs),
+    rps: perSlice * SLICES / seconds,
+    p99: middle(p99s),
     xNextjsCache
   }))
+}
+
+/**
+ * WARMUP requests, with a full garbage collection four fifths of the way: it clears what starting
+ * the process left in the old generation, whose first mark-compact would otherwise fall inside
+ * some servers' measured requests and not others'. A full collection also drops optimised code
+ * that embeds objects it frees, so the last fifth lets V8 optimise that code again.
+ */
+async function warm (proc, scenario) {
+  if (WARMUP === 0) return
+  const after = Math.floor(WARMUP / 5)
+  await load(proc.port, scenario, WARMUP - after, CONNECTIONS)
+  await collectGarbage(proc)
+  if (after > 0) await load(proc.port, scenario, after, CONNECTIONS)
+}
+
+/** The median of a list of numbers (the upper middle of an even count). */
+function middle (values) {
+  return values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]
 }
 
 async function main () {

@@ -1,5 +1,6 @@
 // The benchmark scenarios: one request each, and the exact answer every server must give.
 // Shared by bench/run.js (requests + verification) and the servers (the data they answer with).
+import { createInterface } from 'node:readline'
 
 export const STATIC_BODY = { name: 'fastify-route-handlers', kind: 'static', items: [1, 2, 3], ok: true }
 export const POST_BODY = { title: 'Hello Fastify', tags: ['bench', 'json'], published: true, views: 42 }
@@ -127,14 +128,23 @@ export function webStream () {
 }
 
 /**
- * Print "ready <port>" once the server listens (run.js waits for it). From then on SIGUSR2 prints
- * "cpu <µs>", the process's user + system CPU time over all its threads (getrusage): run.js reads
- * it right before and right after the measured requests, so nothing else lands in the window.
+ * Print "ready <port>" once the server listens (run.js waits for it). From then on it answers
+ * commands on stdin, one per line: `cpu` prints "cpu <µs>", the process's user + system CPU time
+ * over all its threads (getrusage), which run.js reads right before and right after the measured
+ * requests, so nothing else lands in the window; `gc` runs a full garbage collection (the harness
+ * starts servers with --expose-gc) and prints "gc <µs>" once it is done.
  */
 export function announce (port) {
-  process.on('SIGUSR2', () => {
+  const cpu = () => {
     const { user, system } = process.cpuUsage()
-    process.stdout.write(`cpu ${user + system}\n`)
+    return user + system
+  }
+  createInterface({ input: process.stdin }).on('line', (command) => {
+    if (command === 'cpu') process.stdout.write(`cpu ${cpu()}\n`)
+    if (command === 'gc') {
+      globalThis.gc()
+      process.stdout.write(`gc ${cpu()}\n`)
+    }
   })
   process.stdout.write(`ready ${port}\n`)
 }

@@ -1,6 +1,6 @@
 // The servers the bench knows, and the processes that run them: started with a chosen Node
-// binary, pinned to a core with taskset, asked for their CPU time by signal (see announce() in
-// bench/scenarios.js).
+// binary, pinned to a core with taskset, asked on stdin for their CPU time or a full garbage
+// collection (see announce() in bench/scenarios.js).
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -103,29 +103,30 @@ export function serversFor (scenario, wanted) {
 
 /**
  * Start `server` on the Node binary `bin`. Resolves once it listens, with `{ server, child, port }`.
- * Started on both cores (a round's servers start together); pin() it before measuring.
+ * Started on both cores (a scenario's servers start together); pin() it before measuring.
  * `onCrash(message)` is called if it exits without stop().
  */
 export function startServer (bin, server, env, onCrash) {
   return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', '0,1', bin, serversDir + server.file], {
+    // --expose-gc: collectGarbage() below; nothing else in the process uses it.
+    const child = spawn('taskset', ['-c', '0,1', bin, '--expose-gc', serversDir + server.file], {
       env: { ...process.env, ...server.env, ...env, PORT: '0', NODE_ENV: 'production' },
-      stdio: ['ignore', 'pipe', 'inherit']
+      stdio: ['pipe', 'pipe', 'inherit']
     })
-    const proc = { server, child, port: undefined, cpuWaiters: [], stopping: false }
+    const proc = { server, child, port: undefined, waiters: { cpu: [], gc: [] }, stopping: false }
     const timer = setTimeout(() => {
       child.kill()
       reject(new Error(`${server.name} did not print "ready" within 60 s`))
     }, 60000)
     readLines(child.stdout, (line) => {
       const ready = /^ready (\d+)$/.exec(line)
-      const cpu = /^cpu (\d+)$/.exec(line)
+      const reply = /^(cpu|gc) (\d+)$/.exec(line)
       if (ready && proc.port === undefined) {
         clearTimeout(timer)
         proc.port = Number(ready[1])
         resolve(proc)
-      } else if (cpu) {
-        proc.cpuWaiters.shift()?.(Number(cpu[1]))
+      } else if (reply) {
+        proc.waiters[reply[1]].shift()?.(Number(reply[2]))
       }
     })
     child.on('exit', (code, signal) => {
@@ -154,16 +155,31 @@ export function pin (proc, cores) {
   execFileSync('taskset', ['-a', '-p', '-c', cores, String(proc.child.pid)], { stdio: 'ignore' })
 }
 
+/** Send `command` (cpu, gc) to the process; resolves with the number it answers. */
+function ask (proc, command) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${proc.server.name} did not answer "${command}"`)), 5000)
+    proc.waiters[command].push((value) => {
+      clearTimeout(timer)
+      resolve(value)
+    })
+    proc.child.stdin.write(`${command}\n`)
+  })
+}
+
 /** The process's user + system CPU time so far, all threads, in µs. */
 export function readCpu (proc) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${proc.server.name} did not report its CPU time`)), 5000)
-    proc.cpuWaiters.push((us) => {
-      clearTimeout(timer)
-      resolve(us)
-    })
-    proc.child.kill('SIGUSR2')
-  })
+  return ask(proc, 'cpu')
+}
+
+/**
+ * A full garbage collection in the process, resolved once it is done. run.js runs one during the
+ * warm-up (warm()): it collects what starting the process left in the old generation, so the
+ * first mark-compact that debt would trigger does not land in one server's measured requests and
+ * not in another's.
+ */
+export function collectGarbage (proc) {
+  return ask(proc, 'gc')
 }
 
 export function stopServer (proc) {
