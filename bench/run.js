@@ -76,7 +76,7 @@ function nodeBinaries () {
  * One round on one Node: scenario by scenario, its servers started together in fresh processes,
  * then verified, warmed and measured (measureScenario), then stopped. Started right before their
  * turn rather than all at the round's start, so no row depends on how long its processes sat idle
- * while the rows before it ran (docs/performance.md, "Idle before the warm-up").
+ * while the rows before it ran (docs/performance.md, "Idle, startup garbage and slices").
  */
 async function runRound (node, round, hit, samples) {
   for (const scenario of scenarios) {
