@@ -1,0 +1,67 @@
+// Where a server allocates, per request: `node bench/allocations.js [scenario substring] [requests]`
+// e.g. `node bench/allocations.js POST` (ALLOCATIONS_SERVER=fastify.js for another server; run it
+// with the Node to look at). Warms the server with 12,000 requests, samples V8's heap allocations
+// (freed objects included) over the next `requests` [5000], and prints the allocation sites with
+// the most bytes per request. A diagnostic beside bench/profile.js; the budget is CPU time.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { scenarios } from './scenarios.js'
+
+const [match = 'dynamic', requests = '5000'] = process.argv.slice(2)
+const scenario = scenarios.find((s) => s.name.includes(match))
+if (scenario === undefined) throw new Error(`no scenario matches ${match}`)
+const measured = Number(requests)
+const out = join(mkdtempSync(join(tmpdir(), 'frh-alloc-')), 'allocations.heapprofile')
+const child = spawn(process.execPath, [
+  '--import', fileURLToPath(new URL('./harness/allocation-sampler.js', import.meta.url)),
+  fileURLToPath(new URL(`./servers/${process.env.ALLOCATIONS_SERVER ?? 'plugin.js'}`, import.meta.url))
+], {
+  env: { BENCH_STYLE: 'next', ...process.env, PORT: '0', NODE_ENV: 'production', ALLOCATIONS_OUT: out },
+  stdio: ['ignore', 'pipe', 'inherit']
+})
+let printed = ''
+child.stdout.setEncoding('utf8')
+child.stdout.on('data', (chunk) => { printed += chunk })
+async function printedLine (re) {
+  for (let waited = 0; waited < 20000; waited += 20) {
+    const found = re.exec(printed)
+    if (found) return found
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`the server did not print ${re}`)
+}
+const port = Number((await printedLine(/ready (\d+)/))[1])
+const load = (amount) => autocannon({
+  url: `http://127.0.0.1:${port}${scenario.path}`,
+  method: scenario.method,
+  headers: scenario.headers,
+  body: scenario.body,
+  connections: 50,
+  amount
+})
+await load(12000)
+child.kill('SIGUSR2')
+await printedLine(/sampling/)
+await load(measured)
+const exited = new Promise((resolve) => child.once('exit', resolve))
+child.kill('SIGTERM')
+await exited
+
+const bySite = new Map()
+let total = 0
+const walk = (node) => {
+  const f = node.callFrame
+  const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist|lib|bench)\//, '$1/').replace(/^node:/, '')}:${f.lineNumber + 1}`
+  bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize)
+  total += node.selfSize
+  for (const child of node.children) walk(child)
+}
+walk(JSON.parse(readFileSync(out, 'utf8')).head)
+console.log(`${scenario.name}, ${process.env.ALLOCATIONS_SERVER ?? 'plugin.js'}, Node ${process.version}: ${Math.round(total / measured)} bytes per request sampled (${out})`)
+for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) {
+  console.log(`${String(Math.round(bytes / measured)).padStart(6)} B  ${site}`)
+}
