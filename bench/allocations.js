@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { siteOf } from './harness/call-frames.js'
 import { scenarios } from './scenarios.js'
 
 const [match = 'dynamic', requests = '5000'] = process.argv.slice(2)
@@ -26,13 +27,20 @@ const child = spawn(process.execPath, [
 let printed = ''
 child.stdout.setEncoding('utf8')
 child.stdout.on('data', (chunk) => { printed += chunk })
-async function printedLine (re) {
-  for (let waited = 0; waited < 20000; waited += 20) {
-    const found = re.exec(printed)
-    if (found) return found
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`the server did not print ${re}`)
+/** Resolves with the match of `re` in what the server printed, once it has printed it. */
+function printedLine (re) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not print ${re}`)), 20000)
+    const check = () => {
+      const found = re.exec(printed)
+      if (found === null) return
+      clearTimeout(timer)
+      child.stdout.off('data', check)
+      resolve(found)
+    }
+    child.stdout.on('data', check)
+    check()
+  })
 }
 const port = Number((await printedLine(/ready (\d+)/))[1])
 const load = (amount) => autocannon({
@@ -54,8 +62,7 @@ await exited
 const bySite = new Map()
 let total = 0
 const walk = (node) => {
-  const f = node.callFrame
-  const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist|lib|bench)\//, '$1/').replace(/^node:/, '')}:${f.lineNumber + 1}`
+  const site = siteOf(node.callFrame)
   bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize)
   total += node.selfSize
   for (const child of node.children) walk(child)

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { siteOf } from './harness/call-frames.js'
 import { scenarios } from './scenarios.js'
 
 const [match = 'dynamic', style = 'next', seconds = '8'] = process.argv.slice(2)
@@ -49,8 +50,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const node = byId.get(profile.samples[i])
   const dt = profile.timeDeltas[i] ?? 0
   total += dt
-  const f = node.callFrame
-  const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist|lib|bench)\//, '$1/').replace(/^node:/, '')}:${f.lineNumber + 1}`
+  const key = siteOf(node.callFrame)
   self.set(key, (self.get(key) ?? 0) + dt)
 }
 const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))

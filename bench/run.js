@@ -36,7 +36,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { load } from './harness/http.js'
-import { printTable, summarise } from './harness/report.js'
+import { median, printTable, summarise } from './harness/report.js'
 import { HIT, allServers, collectGarbage, pin, readCpu, serversFor, startServer, stopServer, unknownServers } from './harness/servers.js'
 import { probeHit, verifyAnswer } from './harness/verify.js'
 import { scenarios as allScenarios } from './scenarios.js'
@@ -132,9 +132,9 @@ async function measureScenario (node, round, scenario, group, hit) {
     scenario: scenario.name,
     server: proc.server.name,
     round,
-    cpuUs: middle(sliceCpuUs),
+    cpuUs: median(sliceCpuUs),
     rps: perSlice * SLICES / seconds,
-    p99: middle(p99s),
+    p99: median(p99s),
     xNextjsCache
   }))
 }
@@ -151,11 +151,6 @@ async function warm (proc, scenario) {
   await load(proc.port, scenario, WARMUP - after, CONNECTIONS)
   await collectGarbage(proc)
   if (after > 0) await load(proc.port, scenario, after, CONNECTIONS)
-}
-
-/** The median of a list of numbers (the upper middle of an even count). */
-function middle (values) {
-  return values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]
 }
 
 async function main () {

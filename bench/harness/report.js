@@ -1,7 +1,8 @@
 // From per-round samples to the rows of bench/results.json, and the table printed for them.
 import { baselineFor } from './servers.js'
 
-function median (values) {
+/** The median of the finite values (the mean of the two middle ones for an even count), NaN if none. */
+export function median (values) {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
   if (sorted.length === 0) return NaN
   const mid = sorted.length >> 1
