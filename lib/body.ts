@@ -46,7 +46,24 @@ function consumedError (stream: Readable): Error {
 export function readBody<T> (source: BodySource, finish: (body: Buffer) => T): T | Promise<T> {
   if (source.bytes !== undefined) return finish(withinLimit(source.bytes, source.limit))
   const arrived = readArrived(source)
-  return arrived === undefined ? collect(source, finish) : finish(arrived)
+  if (arrived !== undefined) return finish(arrived)
+  if (!arriving(source)) return collect(source, finish)
+  return Promise.resolve().then(() => {
+    const body = readArrived(source)
+    return body === undefined ? collect(source, finish) : finish(body)
+  })
+}
+
+/**
+ * Node's parser announces a request once its headers are parsed, before the body that came in the
+ * same packets is pushed: a handler asks for the body before it is there. The body is pushed
+ * before the next microtask checkpoint (the end of the message only after it), so a body whose
+ * declared length is still on its way is looked at again one microtask later, when a small one
+ * is whole in the stream's buffer: read at once, without the listeners and events of `collect`.
+ */
+function arriving ({ stream, limit, expectedLength }: BodySource): boolean {
+  return expectedLength !== undefined && expectedLength <= limit && stream.readableFlowing === null &&
+    !stream.readableEnded && !stream.destroyed && stream.readableLength < expectedLength
 }
 
 function withinLimit (bytes: Buffer, limit: number): Buffer {
@@ -62,12 +79,16 @@ function withinLimit (bytes: Buffer, limit: number): Buffer {
  */
 function readArrived ({ stream, limit, expectedLength }: BodySource): Buffer | undefined {
   // `complete` is IncomingMessage's: the message has been parsed to its end. A stream a preParsing
-  // hook put in its place (a decompressor) has no such flag and is collected.
-  if ((stream as { complete?: boolean }).complete !== true || stream.readableFlowing === true ||
-      stream.readableEnded || stream.destroyed || stream.readableLength > limit) return undefined
+  // hook put in its place (a decompressor) has no such flag and is collected. Node's own stream
+  // with all the bytes its Content-Length declares is whole too, its end not parsed yet.
+  const complete = (stream as { complete?: boolean }).complete === true
+  if ((!complete && (expectedLength === undefined || stream.readableLength !== expectedLength)) ||
+      stream.readableFlowing === true || stream.readableEnded || stream.destroyed || stream.readableLength > limit) return undefined
   const read: Buffer | string | null = stream.read()
   const body = read === null ? Buffer.alloc(0) : typeof read === 'string' ? Buffer.from(read) : read
   if (expectedLength !== undefined && body.length !== expectedLength) throw new FRH_ERR_REQUEST_BODY_LENGTH_MISMATCH()
+  // Flowing, the stream ends (and is destroyed) when its end is parsed, as a collected one does.
+  if (!complete) stream.resume()
   return body
 }
 

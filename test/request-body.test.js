@@ -365,3 +365,51 @@ t.test('a body that arrived before the handler ran (async preHandler) is read at
 
   t.same(arrived, Array(9).fill(true), 'every body had arrived whole before its handler ran')
 })
+
+t.test('a body sent with its headers, or after them, is read whole; the request still ends and the connection serves the next one (real socket)', async (t) => {
+  // Node announces a request before it parses the body that came with it: the body is read once it
+  // is buffered, and Node's request must still reach its end and close as when it is collected.
+  const seen = []
+  const { app } = await build(t, {}, {
+    beforeRegister (app) {
+      app.addHook('onRequest', (request, _reply, done) => {
+        const raw = request.raw
+        const entry = { ended: false, closed: false }
+        seen.push(entry)
+        raw.once('end', () => { entry.ended = true })
+        raw.once('close', () => { entry.closed = raw.readableEnded })
+        done()
+      })
+    }
+  })
+  const port = await listen(app)
+  const connection = await connect(t, port)
+  const post = (op, body) => `POST /body?op=${op} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+
+  connection.write(post('json', '{"ping":"pong","n":[1,2]}'))
+  const first = await connection.response()
+  t.equal(first.status, 200)
+  t.same(JSON.parse(first.body).value, { ping: 'pong', n: [1, 2] })
+
+  connection.write(post('text', '"héllo"'))
+  const second = await connection.response()
+  t.equal(JSON.parse(second.body).value, '"héllo"')
+
+  // Head and half the body in one packet, the rest later: read when it has come.
+  const late = post('json', '{"late":true,"pad":"' + 'x'.repeat(200) + '"}')
+  connection.write(late.slice(0, late.length - 100))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  connection.write(late.slice(late.length - 100))
+  const third = await connection.response()
+  t.equal(third.status, 200)
+  t.equal(JSON.parse(third.body).value.late, true)
+
+  // Both bodies of two requests in one packet: each request gets its own.
+  connection.write(post('json', '{"n":1}') + post('json', '{"n":2}'))
+  t.same(JSON.parse((await connection.response()).body).value, { n: 1 })
+  t.same(JSON.parse((await connection.response()).body).value, { n: 2 })
+
+  const deadline = Date.now() + 2000
+  while (seen.some((entry) => !entry.closed) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.same(seen, Array(5).fill({ ended: true, closed: true }), 'every request emitted end, then close once ended')
+})
