@@ -35,6 +35,36 @@ function finish (route: RouteState, request: HostRequest, reply: HostReply, resp
 }
 
 /**
+ * Write what the handler gave (its Response, or what it threw when `threw`), and release the
+ * request's hold on the store once the response is out.
+ * @returns the work still to finish, which the host must wait on (and catch); nothing once the
+ *   reply is answered. Not the reply itself: a reply with a `then` (Fastify's) returned by a
+ *   synchronous handler would be waited on, for a stream with listeners on the response, for nothing.
+ */
+function written (route: RouteState, request: HostRequest, reply: HostReply, outcome: unknown, threw: boolean, store: RequestStore | undefined, release: (() => void) | undefined): Promise<unknown> | undefined {
+  let sent: unknown
+  try {
+    sent = settle(route, request, reply, threw ? navigationResponse(outcome) : outcome, store)
+  } catch (error) {
+    release?.()
+    throw error
+  }
+  const pending = sent === reply ? undefined : sent as Promise<unknown>
+  if (release !== undefined) releaseWhenSent(reply, pending, release)
+  return pending
+}
+
+/**
+ * What an async handler's promise resolves with, for the host to wait on. A reply still being
+ * written (a stream) is handed on: Fastify would send an empty body for an async handler that gives
+ * `undefined` before its reply has ended. A finished one is not: a promise resolved with a reply
+ * that has a `then` (Fastify's) adopts it through that `then`, two more microtasks per request.
+ */
+function stillWriting (pending: Promise<unknown> | undefined, reply: HostReply): unknown {
+  return pending ?? (reply.raw.writableEnded ? undefined : reply)
+}
+
+/**
  * Run the handler for this request, uncached, and write its Response. The result is written
  * without extra promise layers: a synchronous handler answers synchronously, an async one costs
  * one `then`.
@@ -62,26 +92,10 @@ export function respond (route: RouteState, request: HostRequest, reply: HostRep
       result = handler(routeRequest, { params })
     }
   } catch (error) {
-    result = Promise.reject(error)
+    return written(route, request, reply, error, true, store, release)
   }
-  if (isThenable(result)) {
-    const sending = Promise.resolve(result).then(
-      (response) => settle(route, request, reply, response, store),
-      (error: unknown) => settle(route, request, reply, navigationResponse(error), store))
-    if (release !== undefined) releaseWhenSent(reply, sending, release)
-    return sending
-  }
-  let sent: unknown
-  try {
-    sent = settle(route, request, reply, result, store)
-  } catch (error) {
-    release?.()
-    throw error
-  }
-  // Written synchronously, settle() answers the reply itself, which may have a `then` (Fastify's):
-  // handed to the host, it would be waited on (for a stream, with listeners on the response) for
-  // nothing. Anything else is work still to finish, which the host must wait on (and catch).
-  const pending = sent === reply ? undefined : sent as Promise<unknown>
-  if (release !== undefined) releaseWhenSent(reply, pending, release)
-  return pending
+  if (!isThenable(result)) return written(route, request, reply, result, false, store, release)
+  return Promise.resolve(result).then(
+    (response) => stillWriting(written(route, request, reply, response, false, store, release), reply),
+    (error: unknown) => stillWriting(written(route, request, reply, error, true, store, release), reply))
 }
