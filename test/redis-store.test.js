@@ -9,7 +9,7 @@ import t from 'tap'
 import Redis from 'ioredis'
 import { redisStore } from '../dist/redis/index.js'
 import { encodeEntry } from '../dist/redis/codec.js'
-import { startRedis } from './helpers/redis.js'
+import { redisProxy, startRedis } from './helpers/redis.js'
 import { hosts, makeApp, startHost, waitFor } from './helpers/hosts.js'
 import { makeTree } from './helpers/routing-tmp.js'
 
@@ -240,6 +240,36 @@ t.test('Redis down: the local level serves, nothing throws, one log line per out
   }, 5000, 'writes reach Redis again')
   t.equal(a.log.lines.filter((line) => line.level === 'info').length, 1, 'recovery logged once')
   t.equal((await a.store.lock('route:/l', 1000)).acquired, true)
+})
+
+t.test('a store closed while its subscriber subscribes again after a reconnect leaves no unhandled rejection', async (t) => {
+  // Such a rejection ends a Node process (--unhandled-rejections=throw): an app shutting down
+  // during a Redis blip must not crash on its way out.
+  const rejections = []
+  const onRejection = (reason) => { rejections.push(reason) }
+  process.on('unhandledRejection', onRejection)
+  t.teardown(() => process.off('unhandledRejection', onRejection))
+  const redis = await startRedis(t)
+  const proxy = await redisProxy(t, redis.port)
+  const a = open(t, redis, {}, { url: proxy.url })
+  const b = open(t, redis)
+  const raw = redis.client()
+  const subscribed = async () => (await raw.pubsub('NUMSUB', 'frh:inv'))[1] === 2
+  await waitFor(subscribed, 5000, 'subscribed')
+
+  // Reconnected, the store subscribes again: what other instances invalidate still reaches it.
+  proxy.cut()
+  await waitFor(async () => await subscribed() && proxy.open() === 2, 5000, 'subscribed again')
+  await b.store.invalidateTags(['after-cut'])
+  await waitFor(() => a.invalidated.includes('after-cut'), 5000, 'told after the reconnect')
+
+  proxy.holdSubscribe = true
+  proxy.cut()
+  await waitFor(() => proxy.held > 0, 5000, 'the reconnected subscriber asked to subscribe again')
+  await a.store.close()
+  await waitFor(() => proxy.open() === 0, 5000, 'both connections closed')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(rejections.map(String), [], 'nothing left unhandled')
 })
 
 t.test('invalidations made while Redis is unreachable reach the other instances once it answers', async (t) => {

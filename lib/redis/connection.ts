@@ -21,10 +21,13 @@ function loadIoredis (): new (url: string, options: RedisOptions) => Redis {
 /**
  * The command client and the subscriber (a connection in subscribe mode can send nothing else).
  * A client the store connected itself is the store's to close; a given one stays the app's.
+ * The subscriber does not resubscribe by itself after a reconnect: ioredis would send that
+ * SUBSCRIBE without handling its failure, and a store closed before Redis answers it would leave
+ * an unhandled rejection. The store resubscribes on `ready` (see RedisStore#listen).
  */
 export function connect (connection: RedisConnection, commandTimeoutMs: number): { client: Redis, subscriber: Redis, owned: boolean } {
   if ('client' in connection) {
-    return { client: connection.client, subscriber: connection.client.duplicate(), owned: false }
+    return { client: connection.client, subscriber: connection.client.duplicate({ autoResubscribe: false }), owned: false }
   }
   const IORedis = loadIoredis()
   const client = new IORedis(connection.url, {
@@ -36,5 +39,5 @@ export function connect (connection: RedisConnection, commandTimeoutMs: number):
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000)
   })
   // A subscriber's commands (SUBSCRIBE) are not the store's calls: no timeout of its own.
-  return { client, subscriber: client.duplicate({ commandTimeout: undefined }), owned: true }
+  return { client, subscriber: client.duplicate({ commandTimeout: undefined, autoResubscribe: false }), owned: true }
 }

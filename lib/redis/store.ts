@@ -253,8 +253,12 @@ export class RedisStore implements CacheStore {
     this.#subscriber.on('error', onError)
     this.#subscriber.on('ready', () => {
       // Messages sent while the subscriber was disconnected are lost: the local level may hold
-      // entries invalidated elsewhere meanwhile, so it starts over.
-      if (this.#subscribedOnce) this.#dropLocal()
+      // entries invalidated elsewhere meanwhile, so it starts over. A reconnected subscriber is
+      // subscribed again here, its failure handled (see connect()).
+      if (this.#subscribedOnce) {
+        this.#dropLocal()
+        this.#subscribe()
+      }
       this.#subscribedOnce = true
     })
     this.#subscribe()
@@ -266,6 +270,7 @@ export class RedisStore implements CacheStore {
 
   /** Subscribe to the channels; a failure (Redis down at start) is retried until it works. */
   #subscribe (): void {
+    if (this.#closed) return
     this.#subscriber.subscribe(this.prefix + 'inv', this.prefix + 'fill').catch((error: Error) => {
       this.#health.fault(error)
       if (!this.#closed) setTimeout(() => this.#subscribe(), this.#settings.retryMs).unref()

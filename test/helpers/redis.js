@@ -69,3 +69,41 @@ export async function startRedis (t) {
   })
   return server
 }
+
+/**
+ * A TCP proxy in front of a redis-server, for faults Redis itself cannot be asked for: `cut()`
+ * drops every connection (the clients reconnect through it), and with `holdSubscribe` set a
+ * SUBSCRIBE is swallowed, never answered, as from a Redis that has not got to it yet.
+ * @returns {Promise<{ url: string, cut: () => void, holdSubscribe: boolean, held: number, open: () => number }>}
+ */
+export async function redisProxy (t, port) {
+  const sockets = new Set()
+  const proxy = {
+    url: '',
+    holdSubscribe: false,
+    held: 0,
+    cut () { for (const socket of sockets) socket.destroy() },
+    open () { return [...sockets].filter((socket) => socket.client && !socket.destroyed).length }
+  }
+  const server = net.createServer((client) => {
+    client.client = true
+    const upstream = net.connect(port, '127.0.0.1')
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => { sockets.delete(socket); client.destroy(); upstream.destroy() })
+    }
+    client.on('data', (chunk) => {
+      if (proxy.holdSubscribe && /\r\nsubscribe\r\n/i.test(chunk.toString('latin1'))) proxy.held++
+      else upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => client.write(chunk))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  proxy.url = `redis://127.0.0.1:${server.address().port}`
+  t.teardown(() => new Promise((resolve) => {
+    proxy.cut()
+    server.close(resolve)
+  }))
+  return proxy
+}
