@@ -49,8 +49,12 @@ function byFile (data, file) {
 /** Run Debian's chromium headless on `url`; rejects with how to install it when it is missing. */
 function chromium (args, t) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'frh-chromium-'))
-  t.teardown(() => fs.rmSync(profile, { recursive: true, force: true }))
-  const all = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, ...args]
+  // Chromium's helper processes may still be writing the profile as the browser exits: removing
+  // it retries rather than failing the test over a folder in the temp dir.
+  t.teardown(() => fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }))
+  // No background network (updates, sync, QUIC probes): CI's network is closed but for its registries.
+  const all = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-quic', `--user-data-dir=${profile}`, ...args]
   return new Promise((resolve, reject) => {
     execFile('chromium', all, { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       if (error?.code === 'ENOENT') reject(new Error('chromium is not installed: apt-get install -y --no-install-recommends chromium (.ci/run does it)'))
