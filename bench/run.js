@@ -83,12 +83,14 @@ async function runRound (node, round, hit, samples) {
     const servers = serversFor(scenario, wantedServers)
     // Rotate the order each round so no server always runs right after the same neighbour.
     const ordered = servers.map((_, i) => servers[(i + round) % servers.length])
-    const group = await Promise.all(ordered.map((server) => startServer(node.bin, server, server.sameBytes ? hit.env : {}, fail)))
-    for (const proc of group) {
-      live.add(proc)
-      // Waiting servers stay off the measured core.
-      pin(proc, '0')
-    }
+    // Every server that started is live (killed on abort) before a sibling's failure is raised.
+    const started = await Promise.allSettled(ordered.map((server) => startServer(node.bin, server, server.sameBytes ? hit.env : {}, fail)))
+    const group = started.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => outcome.value)
+    for (const proc of group) live.add(proc)
+    const failed = started.find((outcome) => outcome.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+    // Waiting servers stay off the measured core.
+    for (const proc of group) pin(proc, '0')
     samples.push(...await measureScenario(node, round, scenario, group, hit))
     for (const proc of group) {
       await stopServer(proc)
